@@ -1,0 +1,124 @@
+/**
+ * The one narrow interface every database adapter implements. The planner decides
+ * (from `capabilities` and `probe`), the adapter executes. Adapters stream: no dump is
+ * ever held whole in memory.
+ */
+import type { Readable } from 'node:stream';
+import type { EngineKind, Fingerprint, Marker, Workload } from '../engine/model/index.ts';
+
+export const STRATEGIES = ['logical', 'replica', 'replica-snapshot', 'freeze-snapshot'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+/** What an adapter can do at all; `probe` says what one server allows. */
+export interface AdapterCapabilities {
+  readonly strategies: readonly Strategy[];
+  /** Can block writes server-wide (FTWRL, table locks, fsyncLock). */
+  readonly fence: boolean;
+  /** Can pin a snapshot that several streams (and a later dump) read from. */
+  readonly pinSnapshot: boolean;
+}
+
+export interface ProbeResult {
+  readonly version: string;
+  readonly role: 'primary' | 'replica' | 'standalone';
+  /** Replication lag of this server in seconds, when it is a replica. */
+  readonly lagSeconds?: number;
+  readonly replicas: readonly {
+    readonly host: string;
+    readonly port: number;
+    readonly lagSeconds?: number;
+  }[];
+  readonly databases: readonly string[];
+  /** Privileges that matter for the capture, e.g. `superuser`, `replication`, `reload`. */
+  readonly privileges: readonly string[];
+  /** Features this server lacks that the adapter would otherwise use, with why. */
+  readonly limitations: readonly string[];
+}
+
+/** Where an adapter writes artifacts: the repository's open backup implements it. */
+export interface ArtifactSink {
+  /**
+   * Store one artifact from a stream. Resolves once every byte is durably stored.
+   * `name` is unique within the member, e.g. `schema.sql`, `data/public.items.copy`.
+   */
+  put(
+    name: string,
+    data: Readable | AsyncIterable<Uint8Array>,
+    meta?: Readonly<Record<string, string>>,
+  ): Promise<{ readonly bytes: number }>;
+}
+
+/** Where an adapter reads artifacts back from during restore. */
+export interface ArtifactSource {
+  /** Names of the member's artifacts, in the order they were written. */
+  list(): Promise<readonly string[]>;
+  open(name: string): Readable;
+  meta(name: string): Promise<Readonly<Record<string, string>>>;
+}
+
+/** Progress callbacks; adapters report as they stream. */
+export interface ProgressSink {
+  bytes(n: number): void;
+  rows(n: number): void;
+  /** Total expected bytes/rows when known, for ETA. */
+  estimate(total: { bytes?: number; rows?: number }): void;
+}
+
+export interface CaptureOptions {
+  readonly strategy: Strategy;
+  /** Parallel streams to use (connections, tables in flight). */
+  readonly parallelism: number;
+  readonly signal: AbortSignal;
+  readonly progress: ProgressSink;
+  /** Dump from this pinned snapshot (cross-service cut) instead of pinning one. */
+  readonly snapshot?: PinnedSnapshot;
+}
+
+export interface CaptureResult {
+  readonly markers: readonly Marker[];
+  readonly fingerprint: Fingerprint;
+  /** Adapter-specific facts the restore needs (format version, tool versions). */
+  readonly details: Readonly<Record<string, string>>;
+}
+
+export interface RestoreOptions {
+  /** Map original database names to target names (rename on restore). */
+  readonly rename: Readonly<Record<string, string>>;
+  /** Overwrite a non-empty target. Without it a non-empty target is refused. */
+  readonly force: boolean;
+  readonly parallelism: number;
+  readonly signal: AbortSignal;
+  readonly progress: ProgressSink;
+}
+
+/** A held write fence. `release` is idempotent and must be called (defer). */
+export interface Fence {
+  readonly acquiredAt: number;
+  release(): Promise<void>;
+}
+
+/** A snapshot pinned on the server; dumps can read from it until `release`. */
+export interface PinnedSnapshot {
+  readonly markers: readonly Marker[];
+  /** Opaque to the engine: e.g. the exported snapshot id. */
+  readonly token: string;
+  release(): Promise<void>;
+}
+
+export interface DatabaseAdapter {
+  readonly engine: EngineKind;
+  readonly capabilities: AdapterCapabilities;
+  probe(workload: Workload, signal: AbortSignal): Promise<ProbeResult>;
+  /** Capture the workload's databases into `sink`; fingerprint from the same snapshot. */
+  dump(workload: Workload, sink: ArtifactSink, options: CaptureOptions): Promise<CaptureResult>;
+  /** Load a capture into `target` (the same or another workload). */
+  load(target: Workload, source: ArtifactSource, options: RestoreOptions): Promise<void>;
+  /** Block writes with a deadline; throws a retryable AdapterError if it cannot in time. */
+  freeze(workload: Workload, options: { deadlineMs: number; signal: AbortSignal }): Promise<Fence>;
+  pinSnapshot(workload: Workload, signal: AbortSignal): Promise<PinnedSnapshot>;
+  /** Fingerprint the live databases (drills, verification after restore). */
+  fingerprint(
+    workload: Workload,
+    options: { databases?: readonly string[]; signal: AbortSignal },
+  ): Promise<Fingerprint>;
+}
