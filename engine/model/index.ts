@@ -1,1 +1,2 @@
 export * from './workload.ts';
+export * from './from-url.ts';
