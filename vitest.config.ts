@@ -3,8 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Real servers are started once per run (globalSetup-free: each suite asks the
-    // shared registry in testcontainers/, which reuses a server across files in a worker).
+    // Real servers are started once per run and shared by every file and worker: the
+    // global setup runs a broker that `useServer('postgres')` asks (testcontainers/).
+    // A run that never calls useServer starts no server.
+    globalSetup: ['testcontainers/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',

@@ -1,0 +1,96 @@
+/** Internal: finding PostgreSQL binaries and running one postmaster (primary or standby). */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { notInstalled } from './errors.ts';
+import { startProcess, unprivilegedUser, waitUntil, type ServerProcess } from './_process.ts';
+
+/** The directory holding `postgres`, `initdb`, `pg_basebackup` of the newest installed major. */
+export function findPgBinDir(server: string): string {
+  const fromEnv = process.env.LIFEBOAT_PG_BIN;
+  if (fromEnv !== undefined && existsSync(join(fromEnv, 'postgres'))) return fromEnv;
+  const root = '/usr/lib/postgresql';
+  const majors = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => existsSync(join(root, v, 'bin', 'postgres')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  const newest = majors[0];
+  if (newest === undefined)
+    throw notInstalled(server, 'PostgreSQL server binaries', 'apt', 'LIFEBOAT_TEST_POSTGRES_URL');
+  return join(root, newest, 'bin');
+}
+
+export interface PgConnection {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+}
+
+/** One query on a fresh connection (password auth over TCP, as in production). */
+export async function pgQuery<R extends pg.QueryResultRow>(conn: PgConnection, sql: string): Promise<R[]> {
+  const client = new pg.Client({ ...conn, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    return (await client.query<R>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** `15.14 (Debian 15.14-0+deb12u1)` → `15.14`. */
+export function pgVersion(serverVersion: string): string {
+  return serverVersion.split(' ')[0] ?? serverVersion;
+}
+
+/** Starts a postmaster on `dataDir` listening on loopback TCP only (socket in `dir`). */
+export async function launchPostmaster(
+  binDir: string,
+  dir: string,
+  dataDir: string,
+  port: number,
+): Promise<ServerProcess> {
+  const user = unprivilegedUser();
+  return startProcess({
+    command: join(binDir, 'postgres'),
+    args: [
+      '-D',
+      dataDir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `port=${port}`,
+      '-c',
+      `unix_socket_directories=${dir}`,
+      // Throwaway test data: durability costs time and buys nothing here.
+      '-c',
+      'fsync=off',
+      '-c',
+      'hot_standby=on',
+      '-c',
+      'max_wal_senders=10',
+      '-c',
+      'wal_level=replica',
+    ],
+    logPath: join(dir, 'postgres.log'),
+    cwd: dir,
+    ...(user ? { user } : {}),
+  });
+}
+
+/** Waits until the postmaster accepts an authenticated query; returns its version. */
+export async function waitForPostgres(
+  server: string,
+  proc: ServerProcess,
+  conn: PgConnection,
+): Promise<string> {
+  const rows = await waitUntil(
+    server,
+    proc,
+    () => pgQuery<{ server_version: string }>(conn, 'SHOW server_version'),
+    60_000,
+  );
+  return pgVersion(rows[0]?.server_version ?? 'unknown');
+}

@@ -1,0 +1,21 @@
+/**
+ * Real servers for integration tests, without Docker. Each `startX()` starts a private
+ * server (or returns the endpoint named by its `LIFEBOAT_TEST_*` variable); `useServer`
+ * shares one per test run through the broker. See README.md.
+ */
+export type { TestServer, SharedServer } from './types.ts';
+export { TestServerError } from './errors.ts';
+export { startPostgres, POSTGRES_URL_ENV, type PostgresServer } from './postgres.ts';
+export {
+  startPostgresStandby,
+  POSTGRES_STANDBY_URL_ENV,
+  type PostgresStandbyServer,
+} from './postgres-standby.ts';
+export { startMariadb, MARIADB_URL_ENV, type MariadbServer } from './mariadb.ts';
+export {
+  startMariadbReplica,
+  MARIADB_REPLICA_URL_ENV,
+  type MariadbReplicaServer,
+} from './mariadb-replica.ts';
+export { ServerPool, SERVER_NAMES, type ServerName, type ServerTypes } from './registry.ts';
+export { useServer } from './use-server.ts';

@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { chown, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TestServer } from './types.ts';
+import { findPgBinDir, launchPostmaster, pgQuery, pgVersion, waitForPostgres } from './_postgres.ts';
+import {
+  freePorts,
+  removeDir,
+  runTool,
+  secondsSince,
+  serverDir,
+  unprivilegedUser,
+  withCleanup,
+} from './_process.ts';
+
+/** A PostgreSQL server; connections use password (SCRAM) auth over TCP. */
+export interface PostgresServer extends TestServer {
+  /** Superuser name (`postgres`). */
+  readonly user: string;
+  readonly password: string;
+  /** The default database (`postgres`). */
+  readonly database: string;
+  /** Directory of the matching client tools (`pg_dump`, `pg_basebackup`); '' if external. */
+  readonly binDir: string;
+}
+
+/** Environment variable naming an existing server: `postgres://user:pass@host:port/db`. */
+export const POSTGRES_URL_ENV = 'LIFEBOAT_TEST_POSTGRES_URL';
+
+/**
+ * Starts a private PostgreSQL server (the newest major under /usr/lib/postgresql) on a
+ * free loopback port, or returns the one named by `LIFEBOAT_TEST_POSTGRES_URL`.
+ * As root, the server runs as `nobody` (PostgreSQL refuses root).
+ * @throws TestServerError naming `testcontainers/install apt` when no server is installed.
+ */
+export async function startPostgres(options: { name?: string } = {}): Promise<PostgresServer> {
+  const name = options.name ?? 'postgres';
+  const t0 = performance.now();
+  const fromEnv = process.env[POSTGRES_URL_ENV];
+  if (fromEnv) return externalPostgres(name, fromEnv, t0);
+
+  const binDir = findPgBinDir(name);
+  const user = unprivilegedUser();
+  const dir = await serverDir(name, user);
+  return withCleanup(async (onFail) => {
+    const password = randomBytes(16).toString('hex');
+    const [port = 0] = await freePorts(1);
+    const dataDir = join(dir, 'data');
+    const pwfile = join(dir, 'pwfile');
+    await writeFile(pwfile, password, { mode: 0o600 });
+    if (user) await chown(pwfile, user.uid, user.gid);
+    const toolUser = user ? { user } : {};
+    await runTool(name, {
+      command: join(binDir, 'initdb'),
+      args: [
+        '-D',
+        dataDir,
+        '-U',
+        'postgres',
+        `--pwfile=${pwfile}`,
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-sync',
+      ],
+      logPath: join(dir, 'initdb.log'),
+      cwd: dir,
+      ...toolUser,
+    });
+    await rm(pwfile);
+    const proc = await launchPostmaster(binDir, dir, dataDir, port);
+    onFail(() => proc.stop('SIGQUIT', 2_000));
+    const conn = { host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' };
+    const version = await waitForPostgres(name, proc, conn);
+    let stopped = false;
+    return {
+      name,
+      url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+      ...conn,
+      version,
+      dataDir: dir,
+      logPath: proc.logPath,
+      startSeconds: secondsSince(t0),
+      external: false,
+      binDir,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await proc.stop('SIGINT'); // fast shutdown
+        await removeDir(dir);
+      },
+    };
+  });
+}
+
+/** A handle on a server given by URL; `stop` leaves it running. */
+export async function externalPostgres(name: string, url: string, t0: number): Promise<PostgresServer> {
+  const u = new URL(url);
+  const conn = {
+    host: u.hostname,
+    port: Number(u.port || 5432),
+    user: decodeURIComponent(u.username) || 'postgres',
+    password: decodeURIComponent(u.password),
+    database: u.pathname.slice(1) || 'postgres',
+  };
+  const rows = await pgQuery<{ server_version: string }>(conn, 'SHOW server_version');
+  return {
+    name,
+    url,
+    ...conn,
+    version: pgVersion(rows[0]?.server_version ?? 'unknown'),
+    dataDir: '',
+    logPath: '',
+    startSeconds: secondsSince(t0),
+    external: true,
+    binDir: '',
+    stop: () => Promise.resolve(),
+  };
+}
