@@ -1,0 +1,362 @@
+/**
+ * An open backup: the ArtifactSink adapters write into. Each artifact stream is
+ * chunked on the main thread (gear scan + HMAC id), and each new chunk is compressed
+ * (libuv pool) and encrypted, then uploaded, with a bounded number of chunks in
+ * flight: memory stays ≈ uploadConcurrency × max chunk size whatever the stream
+ * size. Chunks already in the repository are referenced, not uploaded (and their
+ * object-lock retention extended to this backup's). Nothing is visible until
+ * `commit` writes the manifest, the commit point.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { ArtifactSink } from '../../adapters/types.ts';
+import { RepositoryError } from '../errors.ts';
+import { Chunker } from './chunker.ts';
+import { seal } from './codec.ts';
+import {
+  CHUNK_PREFIX,
+  chunkIdOfKey,
+  chunkKey,
+  manifestContext,
+  manifestKey,
+  type RepositoryContext,
+} from './context.ts';
+import { HeldLock, isLive, readLocks } from './locks.ts';
+import {
+  newBackupId,
+  serializeManifest,
+  type Manifest,
+  type ManifestArtifact,
+  type ManifestMember,
+} from './manifest.ts';
+import type { LockMode } from './object-store.ts';
+import { describeStoreError } from './store-errors.ts';
+
+export interface BackupMeta {
+  readonly app: string;
+  /** Member that plain `put` calls write to. @default app */
+  readonly member?: string;
+  /** Keep (and object-lock) the backup until then. @default now + config.lock.days when the repository locks */
+  readonly retainUntil?: Date;
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Fixed id (tests, resumed runs). @default time + random suffix */
+  readonly backupId?: string;
+}
+
+export interface CommitDetails {
+  readonly members?: readonly Partial<ManifestMember>[];
+  readonly blueprint?: unknown;
+  readonly tools?: Readonly<Record<string, string>>;
+}
+
+export interface BackupStats {
+  /** Plaintext bytes written by the adapters. */
+  readonly bytesIn: number;
+  readonly chunks: number;
+  readonly newChunks: number;
+  /** Stored (compressed, encrypted) bytes of new chunks. */
+  readonly newBytesStored: number;
+  /** Plaintext bytes of new chunks. */
+  readonly newBytesPlain: number;
+}
+
+class Semaphore {
+  #free: number;
+  readonly #waiters: (() => void)[] = [];
+  constructor(n: number) {
+    this.#free = n;
+  }
+  async acquire(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.#waiters.push(resolve));
+  }
+  release(): void {
+    const next = this.#waiters.shift();
+    if (next) next();
+    else this.#free++;
+  }
+}
+
+export class BackupWriter implements ArtifactSink {
+  readonly backupId: string;
+  readonly #ctx: RepositoryContext;
+  readonly #meta: BackupMeta;
+  readonly #startedAt = new Date();
+  readonly #retainUntil: Date | undefined;
+  readonly #lockMode: LockMode | undefined;
+  /** Chunk ids in the repository when the backup started. */
+  readonly #known: Set<string>;
+  /** Chunk ids this backup has already stored or referenced. */
+  readonly #seen = new Set<string>();
+  /** Ids found in the repository at start that this backup references. */
+  readonly #reusedExisting = new Set<string>();
+  readonly #artifacts: ManifestArtifact[] = [];
+  readonly #slots: Semaphore;
+  readonly #tasks = new Set<Promise<void>>();
+  readonly #lock: HeldLock;
+  #failure: unknown;
+  #state: 'open' | 'committed' | 'aborted' = 'open';
+  #stats = { bytesIn: 0, chunks: 0, newChunks: 0, newBytesStored: 0, newBytesPlain: 0 };
+
+  private constructor(
+    ctx: RepositoryContext,
+    meta: BackupMeta,
+    backupId: string,
+    lock: HeldLock,
+    known: Set<string>,
+  ) {
+    this.#ctx = ctx;
+    this.#meta = meta;
+    this.backupId = backupId;
+    this.#lock = lock;
+    this.#known = known;
+    this.#slots = new Semaphore(ctx.uploadConcurrency);
+    const lockCfg = ctx.config.lock;
+    this.#lockMode = lockCfg?.mode;
+    this.#retainUntil =
+      meta.retainUntil ??
+      (lockCfg ? new Date(this.#startedAt.getTime() + lockCfg.days * 86_400_000) : undefined);
+  }
+
+  /** Take the backup lock, wait out a running prune, load the chunk index. */
+  static async start(ctx: RepositoryContext, meta: BackupMeta): Promise<BackupWriter> {
+    const backupId = meta.backupId ?? newBackupId(new Date(), randomBytes(4).toString('hex'));
+    const where = ctx.store.location;
+    let lock: HeldLock;
+    try {
+      lock = await HeldLock.acquire(ctx.store, 'backup', backupId, ctx.lockTtlMs);
+    } catch (error) {
+      throw describeStoreError(error, where, 'cannot write backup lock');
+    }
+    try {
+      await waitForPrune(ctx);
+      const known = new Set<string>();
+      for await (const info of ctx.store.list(CHUNK_PREFIX)) {
+        const id = chunkIdOfKey(info.key);
+        if (id) known.add(id);
+      }
+      return new BackupWriter(ctx, meta, backupId, lock, known);
+    } catch (error) {
+      await lock.release().catch(() => undefined);
+      throw describeStoreError(error, where, 'cannot start backup');
+    }
+  }
+
+  /** Counters so far (final after `commit`). */
+  get stats(): BackupStats {
+    return { ...this.#stats };
+  }
+
+  /** A sink writing artifacts of one member (database) of the application. */
+  member(name: string): ArtifactSink {
+    return { put: (artifact, data, meta) => this.#put(name, artifact, data, meta) };
+  }
+
+  /** Store an artifact of the default member (`meta.member`, else the app). */
+  put(
+    name: string,
+    data: Readable | AsyncIterable<Uint8Array>,
+    meta?: Readonly<Record<string, string>>,
+  ): Promise<{ readonly bytes: number }> {
+    return this.#put(this.#meta.member ?? this.#meta.app, name, data, meta);
+  }
+
+  async #put(
+    member: string,
+    name: string,
+    data: Readable | AsyncIterable<Uint8Array>,
+    meta: Readonly<Record<string, string>> = {},
+  ): Promise<{ readonly bytes: number }> {
+    if (this.#state !== 'open')
+      throw new RepositoryError(`backup ${this.backupId} is ${this.#state}`, { backupId: this.backupId });
+    if (this.#artifacts.some((a) => a.member === member && a.name === name)) {
+      throw new RepositoryError(`artifact ${member}/${name} written twice`, {
+        backupId: this.backupId,
+        artifact: `${member}/${name}`,
+      });
+    }
+    const artifact: ManifestArtifact = { member, name, bytes: 0, chunks: [], meta: { ...meta } };
+    this.#artifacts.push(artifact);
+    const chunker = new Chunker(this.#ctx.config.chunker, this.#ctx.gear);
+    const mine = new Set<Promise<void>>();
+    try {
+      for await (const piece of data) {
+        this.#throwIfFailed(member, name);
+        for (const chunk of chunker.push(piece as Uint8Array)) await this.#chunk(artifact, chunk, mine);
+      }
+      for (const chunk of chunker.finish()) await this.#chunk(artifact, chunk, mine);
+      await Promise.all(mine);
+      this.#throwIfFailed(member, name);
+    } catch (error) {
+      await Promise.allSettled(mine);
+      this.#failure ??= error;
+      if (error instanceof RepositoryError) throw error;
+      throw new RepositoryError(
+        `backup ${this.backupId}: storing ${member}/${name} failed: ${describeStoreError(error, this.#ctx.store.location, 'upload').message}`,
+        { backupId: this.backupId, artifact: `${member}/${name}` },
+        { cause: error },
+      );
+    }
+    return { bytes: artifact.bytes };
+  }
+
+  #throwIfFailed(member: string, name: string): void {
+    if (this.#failure !== undefined) {
+      throw describeStoreError(
+        this.#failure,
+        this.#ctx.store.location,
+        `backup ${this.backupId} ${member}/${name}`,
+      );
+    }
+  }
+
+  async #chunk(artifact: ManifestArtifact, chunk: Buffer, mine: Set<Promise<void>>): Promise<void> {
+    const id = this.#ctx.chunkId(chunk);
+    artifact.chunks.push([id, chunk.length]);
+    artifact.bytes += chunk.length;
+    this.#stats.bytesIn += chunk.length;
+    this.#stats.chunks++;
+    if (this.#seen.has(id)) return;
+    this.#seen.add(id);
+    const isNew = !this.#known.has(id);
+    if (!isNew) {
+      this.#reusedExisting.add(id);
+      if (this.#retention().retention === undefined) return;
+    }
+    // a bounded number of chunks in flight: this is what bounds memory
+    await this.#slots.acquire();
+    const task = (isNew ? this.#upload(id, chunk) : this.#extend(id, chunk))
+      .catch((error: unknown) => {
+        this.#failure ??= error;
+      })
+      .finally(() => {
+        this.#slots.release();
+        this.#tasks.delete(task);
+        mine.delete(task);
+      });
+    this.#tasks.add(task);
+    mine.add(task);
+  }
+
+  async #upload(id: string, chunk: Buffer): Promise<void> {
+    const sealed = await seal(chunk, {
+      key: this.#ctx.dataKey,
+      level: this.#ctx.config.compression.level,
+      context: id,
+    });
+    await this.#ctx.store.put(chunkKey(id), sealed.parts, this.#retention());
+    this.#stats.newChunks++;
+    this.#stats.newBytesStored += sealed.size;
+    this.#stats.newBytesPlain += chunk.length;
+  }
+
+  /** A reused chunk must stay locked as long as this backup: extend, or rewrite if refused. */
+  async #extend(id: string, chunk: Buffer): Promise<void> {
+    if (this.#retainUntil === undefined || this.#lockMode === undefined || !this.#ctx.store.supportsLock)
+      return;
+    try {
+      await this.#ctx.store.extendRetention(chunkKey(id), this.#lockMode, this.#retainUntil);
+    } catch {
+      await this.#upload(id, chunk);
+    }
+  }
+
+  #retention(): { retention?: { mode: LockMode; until: Date } } {
+    if (this.#retainUntil === undefined || this.#lockMode === undefined || !this.#ctx.store.supportsLock)
+      return {};
+    return { retention: { mode: this.#lockMode, until: this.#retainUntil } };
+  }
+
+  /**
+   * Wait for every upload, then write the manifest: from this moment the backup
+   * exists. Throws (and leaves no manifest) if anything failed.
+   */
+  async commit(details: CommitDetails = {}): Promise<Manifest> {
+    if (this.#state !== 'open')
+      throw new RepositoryError(`backup ${this.backupId} is ${this.#state}`, { backupId: this.backupId });
+    const where = this.#ctx.store.location;
+    try {
+      await Promise.all(this.#tasks);
+      if (this.#failure !== undefined) throw asError(this.#failure);
+      if (!this.#lock.fresh) await this.#recheckReused();
+      const names = new Set(this.#artifacts.map((a) => a.member));
+      const given = new Map((details.members ?? []).map((m) => [m.name ?? '', m]));
+      for (const name of given.keys()) names.add(name);
+      const members: ManifestMember[] = [...names].map((name) => {
+        const m = given.get(name) ?? {};
+        return { ...m, name, markers: m.markers ?? [], details: m.details ?? {} };
+      });
+      const manifest: Manifest = {
+        version: 1,
+        backupId: this.backupId,
+        app: this.#meta.app,
+        startedAt: this.#startedAt.toISOString(),
+        completedAt: new Date().toISOString(),
+        ...(this.#retainUntil ? { retainUntil: this.#retainUntil.toISOString() } : {}),
+        members,
+        artifacts: this.#artifacts,
+        ...(details.blueprint !== undefined ? { blueprint: details.blueprint } : {}),
+        tools: {
+          lifeboat: process.env.npm_package_version ?? 'dev',
+          node: process.version,
+          ...details.tools,
+        },
+        labels: { ...this.#meta.labels },
+      };
+      const sealed = await seal(Buffer.from(serializeManifest(manifest), 'utf8'), {
+        key: this.#ctx.dataKey,
+        level: 3,
+        context: manifestContext(this.backupId),
+      });
+      await this.#ctx.store.put(manifestKey(this.backupId), sealed.parts, {
+        ...this.#retention(),
+        ifNoneMatch: true,
+      });
+      this.#state = 'committed';
+      await this.#lock.release().catch(() => undefined);
+      return manifest;
+    } catch (error) {
+      await this.abort();
+      if (error instanceof RepositoryError) throw error;
+      throw describeStoreError(error, where, `commit of backup ${this.backupId}`);
+    }
+  }
+
+  /** The lock may have lapsed: make sure no reused chunk was pruned meanwhile. */
+  async #recheckReused(): Promise<void> {
+    for (const id of this.#reusedExisting) {
+      if (!(await this.#ctx.store.head(chunkKey(id)))) {
+        throw new RepositoryError(
+          `backup ${this.backupId}: chunk ${id} was removed by a concurrent prune while the backup lock lapsed; run the backup again`,
+          { backupId: this.backupId, chunk: id },
+          { retryable: true },
+        );
+      }
+    }
+  }
+
+  /** Give up: no manifest is written; uploaded chunks become orphans for prune. */
+  async abort(): Promise<void> {
+    if (this.#state === 'committed') return;
+    this.#state = 'aborted';
+    await Promise.allSettled(this.#tasks);
+    await this.#lock.release().catch(() => undefined);
+  }
+}
+
+/** Block while a live prune holds its lock (it deletes chunks we might reuse). */
+async function waitForPrune(ctx: RepositoryContext): Promise<void> {
+  for (;;) {
+    const now = new Date();
+    const live = (await readLocks(ctx.store)).filter((l) => l.lock.kind === 'prune' && isLive(l.lock, now));
+    if (live.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

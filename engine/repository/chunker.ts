@@ -1,0 +1,159 @@
+/**
+ * Content-defined chunking (gear hash, FastCDC-style normalised cut points). Pure: no
+ * I/O. Boundaries depend only on content (and the gear table), so an insertion shifts
+ * only the chunks around it and an unchanged stream yields identical chunks.
+ */
+import { createHash } from 'node:crypto';
+
+export interface ChunkerParams {
+  /** No boundary before this many bytes. */
+  readonly min: number;
+  /** Target average chunk size; a power of two. */
+  readonly avg: number;
+  /** A chunk never exceeds this many bytes. */
+  readonly max: number;
+}
+
+/** 512 KiB / 1 MiB / 4 MiB: large enough for fast I/O, small enough for good dedup. */
+export const DEFAULT_CHUNKER_PARAMS: ChunkerParams = {
+  min: 512 * 1024,
+  avg: 1024 * 1024,
+  max: 4 * 1024 * 1024,
+};
+
+/** Throws a RangeError unless min ≤ avg ≤ max, avg a power of two ≥ 64. */
+export function validateChunkerParams(p: ChunkerParams): void {
+  const okPow2 = Number.isInteger(Math.log2(p.avg)) && p.avg >= 64;
+  if (!okPow2 || !(p.min >= 1 && p.min <= p.avg && p.avg <= p.max) || p.max > 64 * 1024 * 1024) {
+    throw new RangeError(`invalid chunker parameters min=${p.min} avg=${p.avg} max=${p.max}`);
+  }
+}
+
+/**
+ * A 256-entry gear table from a seed. Keyed repositories derive the seed from the key,
+ * so chunk sizes do not reveal content to someone who knows the data.
+ */
+export function gearTable(seed: Uint8Array): Uint32Array {
+  const table = new Uint32Array(256);
+  for (let block = 0; block < 32; block++) {
+    const digest = createHash('sha256').update(seed).update(Uint8Array.of(block)).digest();
+    for (let i = 0; i < 8; i++) table[block * 8 + i] = digest.readUInt32LE(i * 4);
+  }
+  return table;
+}
+
+/** The gear table of repositories without a key. */
+export const PLAIN_GEAR_TABLE: Uint32Array = gearTable(new TextEncoder().encode('lifeboat gear v1'));
+
+/** Masks of the top `bits` bits: in a left-shifting gear hash they mix the last 32 bytes. */
+function topMask(bits: number): number {
+  return bits <= 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+}
+
+/**
+ * Splits a stream into chunks. Feed pieces with `push`, then call `finish`. Each
+ * returned chunk is one freshly assembled Buffer (the only copy the pipeline makes of
+ * input bytes); a piece that holds a whole chunk is sliced, not copied.
+ */
+export class Chunker {
+  readonly #min: number;
+  readonly #max: number;
+  readonly #center: number;
+  readonly #maskS: number;
+  readonly #maskL: number;
+  readonly #gear: Uint32Array;
+  #pieces: Buffer[] = [];
+  /** Bytes of the current (unfinished) chunk held in `#pieces`. */
+  #length = 0;
+  #hash = 0;
+
+  constructor(params: ChunkerParams = DEFAULT_CHUNKER_PARAMS, gear: Uint32Array = PLAIN_GEAR_TABLE) {
+    validateChunkerParams(params);
+    this.#min = params.min;
+    this.#max = params.max;
+    this.#center = params.avg;
+    const bits = Math.log2(params.avg);
+    // Normalised chunking: a harder mask before the average, an easier one after,
+    // which narrows the size distribution around `avg`.
+    this.#maskS = topMask(bits + 2);
+    this.#maskL = topMask(bits - 2);
+    this.#gear = gear;
+  }
+
+  /** Bytes buffered in the unfinished chunk (for memory accounting). */
+  get pending(): number {
+    return this.#length;
+  }
+
+  /** Consume `piece`; returns the chunks completed by it, in order. */
+  push(piece: Uint8Array): Buffer[] {
+    const out: Buffer[] = [];
+    let buf = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    while (buf.length > 0) {
+      const cut = this.#scan(buf);
+      if (cut < 0) {
+        this.#pieces.push(buf);
+        this.#length += buf.length;
+        break;
+      }
+      this.#pieces.push(buf.subarray(0, cut));
+      this.#length += cut;
+      out.push(this.#emit());
+      buf = buf.subarray(cut);
+    }
+    return out;
+  }
+
+  /** The final (possibly short) chunk, or none for an empty remainder. */
+  finish(): Buffer[] {
+    return this.#length > 0 ? [this.#emit()] : [];
+  }
+
+  #emit(): Buffer {
+    const pieces = this.#pieces;
+    const chunk = pieces.length === 1 && pieces[0] ? pieces[0] : Buffer.concat(pieces, this.#length);
+    this.#pieces = [];
+    this.#length = 0;
+    this.#hash = 0;
+    return chunk;
+  }
+
+  /** Index in `buf` just after the boundary, or -1 when the chunk continues past `buf`. */
+  #scan(buf: Buffer): number {
+    const gear = this.#gear;
+    const base = this.#length; // chunk offset of buf[0]
+    const n = buf.length;
+    let h = this.#hash;
+    // Positions before `min` never cut and are not hashed: the 32-bit gear hash only
+    // depends on the last 32 bytes, so starting at `min` changes nothing after it.
+    let i = Math.max(0, this.#min - 32 - base);
+    const centerEnd = Math.min(n, Math.max(i, this.#center - base));
+    const maxEnd = Math.min(n, this.#max - base);
+    const minCut = this.#min - base;
+    const maskS = this.#maskS;
+    const maskL = this.#maskL;
+    for (; i < centerEnd; i++) {
+      h = ((h << 1) + (gear[buf[i] as number] as number)) | 0;
+      if ((h & maskS) === 0 && i + 1 >= minCut) {
+        this.#hash = 0;
+        return i + 1;
+      }
+    }
+    for (; i < maxEnd; i++) {
+      h = ((h << 1) + (gear[buf[i] as number] as number)) | 0;
+      if ((h & maskL) === 0 && i + 1 >= minCut) {
+        this.#hash = 0;
+        return i + 1;
+      }
+    }
+    if (base + maxEnd >= this.#max) return maxEnd;
+    this.#hash = h;
+    return -1;
+  }
+}
+
+/** Chunk a whole buffer at once (tests, small inputs). */
+export function chunkBuffer(data: Uint8Array, params?: ChunkerParams, gear?: Uint32Array): Buffer[] {
+  const chunker = new Chunker(params, gear);
+  return [...chunker.push(data), ...chunker.finish()];
+}

@@ -1,0 +1,38 @@
+/** What every repository operation shares once the repository is open. Internal. */
+import type { RepositoryConfig } from './config.ts';
+import type { ChunkIdFn } from './chunk-id.ts';
+import type { ObjectStore } from './object-store.ts';
+
+export interface RepositoryContext {
+  readonly store: ObjectStore;
+  readonly config: RepositoryConfig;
+  /** AES key of chunks and manifests; undefined in an unencrypted repository. */
+  readonly dataKey: Buffer | undefined;
+  readonly chunkId: ChunkIdFn;
+  readonly gear: Uint32Array;
+  /** Lifetime of lock objects; refreshed every third of it. */
+  readonly lockTtlMs: number;
+  /** Chunks sealed/uploaded at once per backup (memory ≈ this × max chunk size). */
+  readonly uploadConcurrency: number;
+}
+
+export const CHUNK_PREFIX = 'chunks/';
+export const MANIFEST_PREFIX = 'manifests/';
+
+export function chunkKey(id: string): string {
+  return `${CHUNK_PREFIX}${id.slice(0, 2)}/${id}`;
+}
+
+/** The chunk id of a chunk key, or undefined for foreign objects. */
+export function chunkIdOfKey(key: string): string | undefined {
+  const id = key.slice(key.lastIndexOf('/') + 1);
+  return /^[0-9a-f]{64}$/.test(id) ? id : undefined;
+}
+
+export function manifestKey(backupId: string): string {
+  return `${MANIFEST_PREFIX}${backupId}`;
+}
+
+export function manifestContext(backupId: string): string {
+  return `manifest:${backupId}`;
+}

@@ -1,0 +1,148 @@
+/**
+ * A repository in a local directory (`file:///path`). Writes go to a temporary file
+ * in the same directory tree, are fsynced, then renamed into place and the directory
+ * fsynced: a crash leaves either the old state or the whole object, never half of one.
+ * There is no retention enforcement here (`supportsLock` is false).
+ */
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { dirname, join, relative, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import {
+  NotFoundError,
+  type LockMode,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+} from './object-store.ts';
+
+const TMP = '.tmp';
+
+function isNotFound(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+export class LocalStore implements ObjectStore {
+  readonly root: string;
+  readonly location: string;
+  readonly supportsLock = false;
+  /** Directories known to exist, to skip repeated mkdir calls. */
+  readonly #dirs = new Set<string>();
+
+  constructor(root: string) {
+    this.root = root;
+    this.location = `file://${root}`;
+  }
+
+  #path(key: string): string {
+    if (key.split('/').some((p) => p === '..' || p === '' || p === '.'))
+      throw new Error(`bad object key ${key}`);
+    return join(this.root, ...key.split('/'));
+  }
+
+  async #ensureDir(dir: string): Promise<void> {
+    if (this.#dirs.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.#dirs.add(dir);
+  }
+
+  async put(key: string, body: readonly Buffer[] | Readable, _options?: PutOptions): Promise<void> {
+    const target = this.#path(key);
+    const tmpDir = join(this.root, TMP);
+    await this.#ensureDir(tmpDir);
+    await this.#ensureDir(dirname(target));
+    const tmp = join(tmpDir, `${randomBytes(8).toString('hex')}.part`);
+    const handle = await open(tmp, 'w');
+    try {
+      if (Array.isArray(body)) {
+        await handle.writev(body as Buffer[]);
+      } else {
+        for await (const piece of body as Readable) await handle.write(piece as Buffer);
+      }
+      await handle.sync();
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+      throw error;
+    }
+    await handle.close();
+    await rename(tmp, target);
+    await this.#syncDir(dirname(target));
+  }
+
+  async #syncDir(dir: string): Promise<void> {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async get(key: string): Promise<Buffer> {
+    try {
+      return await readFile(this.#path(key));
+    } catch (error) {
+      if (isNotFound(error)) throw new NotFoundError(key);
+      throw error;
+    }
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    const path = this.#path(key);
+    try {
+      await stat(path);
+    } catch (error) {
+      if (isNotFound(error)) throw new NotFoundError(key);
+      throw error;
+    }
+    return createReadStream(path, { highWaterMark: 1024 * 1024 });
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const s = await stat(this.#path(key));
+      return { key, size: s.size };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    // walk the directory that contains the prefix, filter by the full key
+    const slash = prefix.lastIndexOf('/');
+    const base = slash < 0 ? this.root : join(this.root, ...prefix.slice(0, slash).split('/'));
+    yield* this.#walk(base, prefix);
+  }
+
+  async *#walk(dir: string, prefix: string): AsyncIterable<ObjectInfo> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw error;
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      const key = relative(this.root, path).split(sep).join('/');
+      if (key === TMP || key.startsWith(`${TMP}/`)) continue;
+      if (entry.isDirectory()) {
+        if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) yield* this.#walk(path, prefix);
+      } else if (key.startsWith(prefix)) {
+        const s = await stat(path).catch(() => undefined);
+        if (s) yield { key, size: s.size };
+      }
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.#path(key), { force: true });
+  }
+
+  async extendRetention(_key: string, _mode: LockMode, _until: Date): Promise<void> {
+    // nothing to extend: a local directory enforces no retention
+  }
+}

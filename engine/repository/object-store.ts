@@ -1,0 +1,60 @@
+/**
+ * The storage contract the repository needs; backends: a local directory and S3.
+ * Keys are `/`-separated relative paths. A `put` is atomic: readers see the whole
+ * object or none of it, even when the writer crashes.
+ */
+import type { Readable } from 'node:stream';
+
+export type LockMode = 'GOVERNANCE' | 'COMPLIANCE';
+
+export interface PutOptions {
+  /** Object Lock retention: the object cannot be deleted or overwritten before `until`. */
+  readonly retention?: { readonly mode: LockMode; readonly until: Date };
+  /** Refuse to overwrite an existing object (best effort where the backend allows). */
+  readonly ifNoneMatch?: boolean;
+}
+
+export interface ObjectInfo {
+  readonly key: string;
+  readonly size: number;
+  readonly retainUntil?: Date;
+}
+
+export interface ObjectStore {
+  /** Human-readable location without secrets, for messages. */
+  readonly location: string;
+  /** Whether `put` retention is enforced by the backend (S3 Object Lock). */
+  readonly supportsLock: boolean;
+  /** Store an object from buffers (written in order) or a stream of unknown length. */
+  put(key: string, body: readonly Buffer[] | Readable, options?: PutOptions): Promise<void>;
+  /** The whole object; throws NotFoundError when absent. Only for bounded objects. */
+  get(key: string): Promise<Buffer>;
+  /** The object as a stream; throws NotFoundError when absent. */
+  getStream(key: string): Promise<Readable>;
+  /** Size and retention, or undefined when absent. */
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** Every key starting with `prefix`, with sizes, in no particular order. */
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  /** Delete an object (every version of it). Absent is not an error; locked throws. */
+  delete(key: string): Promise<void>;
+  /** Make the retention at least `until`; never shortens it. */
+  extendRetention(key: string, mode: LockMode, until: Date): Promise<void>;
+}
+
+/** The object does not exist. */
+export class NotFoundError extends Error {
+  readonly key: string;
+  constructor(key: string) {
+    super(`object ${key} not found`);
+    this.key = key;
+  }
+}
+
+/** The backend refused to delete or overwrite a retained object. */
+export class ObjectLockedError extends Error {
+  readonly key: string;
+  constructor(key: string, options?: ErrorOptions) {
+    super(`object ${key} is locked by retention`, options);
+    this.key = key;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Prune: apply GFS retention, delete the manifests it drops, then delete chunks no
+ * remaining manifest references. Safety rules:
+ * - a manifest whose retention date is in the future is never deleted (so prune
+ *   never relies on deleting a locked object); chunks it references stay;
+ * - chunks are deleted only while no live backup lock exists (see locks.ts): a
+ *   running backup may deduplicate against any existing chunk, so with one running,
+ *   unreferenced chunks are left for the next prune (reported as deferred);
+ * - if any manifest cannot be read, no chunk is deleted (it might reference them);
+ * - chunks of a crashed backup (lock expired, no manifest) are orphans and go;
+ * - a chunk the store refuses to delete (still locked) is skipped and counted.
+ */
+import { randomBytes } from 'node:crypto';
+import { RepositoryError } from '../errors.ts';
+import { CHUNK_PREFIX, chunkIdOfKey, manifestKey } from './context.ts';
+import { HeldLock, isLive, readLocks } from './locks.ts';
+import { manifestChunkIds, type Manifest } from './manifest.ts';
+import { ObjectLockedError } from './object-store.ts';
+import type { Repository } from './repository.ts';
+import { isEmptyPolicy, selectRetention, type RetentionPolicy } from './retention.ts';
+import { describeStoreError } from './store-errors.ts';
+
+export interface PruneOptions {
+  readonly policy: RetentionPolicy;
+  /** Only apply to this application's backups (chunk GC still covers all). */
+  readonly app?: string;
+  /** Report what would happen; delete nothing. @default false */
+  readonly dryRun?: boolean;
+  /** @default new Date() */
+  readonly now?: Date;
+}
+
+export interface PruneReport {
+  readonly kept: readonly string[];
+  readonly removed: readonly string[];
+  /** Backups the policy drops but that are still under retention (object lock). */
+  readonly retained: readonly string[];
+  readonly chunksDeleted: number;
+  readonly bytesFreed: number;
+  /** Unreferenced chunks left because a backup is running (or a manifest is unreadable). */
+  readonly chunksDeferred: number;
+  readonly deferredReason?: string;
+  /** Unreferenced chunks the store refused to delete (retention not yet over). */
+  readonly chunksLocked: number;
+  readonly locksRemoved: number;
+}
+
+export async function prune(repo: Repository, options: PruneOptions): Promise<PruneReport> {
+  if (isEmptyPolicy(options.policy)) {
+    throw new RepositoryError(
+      'refusing to prune with a policy that keeps nothing (give --keep-last/--keep-daily/…)',
+    );
+  }
+  const store = repo.ctx.store;
+  const now = options.now ?? new Date();
+  const dryRun = options.dryRun ?? false;
+  const lock = dryRun
+    ? undefined
+    : await HeldLock.acquire(store, 'prune', randomBytes(6).toString('hex'), repo.ctx.lockTtlMs).catch(
+        (error: unknown) => {
+          throw describeStoreError(error, store.location, 'cannot write prune lock');
+        },
+      );
+  try {
+    // 1. read every manifest
+    const manifests = new Map<string, Manifest>();
+    let unreadable: string | undefined;
+    for (const id of await repo.listIds()) {
+      try {
+        manifests.set(id, await repo.readManifest(id));
+      } catch (error) {
+        unreadable ??= `manifest of ${id} is unreadable (${(error as Error).message})`;
+      }
+    }
+    // 2. retention
+    const candidates = [...manifests.values()]
+      .filter((m) => options.app === undefined || m.app === options.app)
+      .map((m) => ({
+        id: m.backupId,
+        app: m.app,
+        time: new Date(m.startedAt),
+        ...(m.retainUntil ? { retainUntil: new Date(m.retainUntil) } : {}),
+      }));
+    const decision = selectRetention(candidates, options.policy, now);
+    const retained = decision.keep.filter(
+      (id) => decision.reasons[id]?.length === 1 && decision.reasons[id][0] === 'locked',
+    );
+    const removed: string[] = [];
+    for (const id of decision.remove) {
+      if (!dryRun) {
+        try {
+          await store.delete(manifestKey(id));
+        } catch (error) {
+          if (error instanceof ObjectLockedError) {
+            retained.push(id);
+            continue;
+          }
+          throw describeStoreError(error, store.location, `cannot delete manifest ${id}`);
+        }
+      }
+      removed.push(id);
+      manifests.delete(id);
+    }
+    // 3. live backups?
+    const locks = await readLocks(store);
+    const liveBackups = locks.filter((l) => l.lock.kind === 'backup' && isLive(l.lock, new Date()));
+    let deferredReason = unreadable;
+    if (!deferredReason && liveBackups.length > 0) {
+      deferredReason = `backup ${liveBackups.map((l) => l.lock.id).join(', ')} in progress`;
+    }
+    // 4. chunk GC
+    const referenced = new Set<string>();
+    for (const m of manifests.values()) for (const id of manifestChunkIds(m)) referenced.add(id);
+    const garbage: { key: string; size: number }[] = [];
+    for await (const info of store.list(CHUNK_PREFIX)) {
+      const id = chunkIdOfKey(info.key);
+      if (id && !referenced.has(id)) garbage.push({ key: info.key, size: info.size });
+    }
+    let chunksDeleted = 0;
+    let bytesFreed = 0;
+    let chunksLocked = 0;
+    if (!deferredReason && !dryRun) {
+      const pending = new Set<Promise<void>>();
+      for (const g of garbage) {
+        const p = store
+          .delete(g.key)
+          .then(() => {
+            chunksDeleted++;
+            bytesFreed += g.size;
+          })
+          .catch((error: unknown) => {
+            if (error instanceof ObjectLockedError) chunksLocked++;
+            else throw error;
+          })
+          .finally(() => pending.delete(p));
+        pending.add(p);
+        if (pending.size >= 8) await Promise.race(pending);
+      }
+      await Promise.all(pending);
+    }
+    // 5. locks of crashed processes
+    let locksRemoved = 0;
+    if (!dryRun) {
+      for (const l of locks) {
+        if (!isLive(l.lock, new Date()) && l.key !== lock?.key) {
+          await store.delete(l.key).catch(() => undefined);
+          locksRemoved++;
+        }
+      }
+    }
+    return {
+      kept: decision.keep,
+      removed,
+      retained,
+      chunksDeleted,
+      bytesFreed,
+      chunksDeferred: deferredReason || dryRun ? garbage.length : 0,
+      ...(deferredReason ? { deferredReason } : {}),
+      chunksLocked,
+      locksRemoved,
+    };
+  } catch (error) {
+    throw describeStoreError(error, store.location, 'prune');
+  } finally {
+    await lock?.release().catch(() => undefined);
+  }
+}

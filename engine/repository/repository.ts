@@ -1,0 +1,347 @@
+/**
+ * The backup repository. Layout in the object store:
+ *   config                      RepositoryConfig (plain JSON, no secrets)
+ *   chunks/<2 hex>/<chunk id>   sealed chunks (content-addressed, deduplicated)
+ *   manifests/<backup id>       sealed manifests: a backup exists iff its manifest does
+ *   locks/…                     backup / prune locks with expiry
+ */
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { ArtifactSource } from '../../adapters/types.ts';
+import { RepositoryError } from '../errors.ts';
+import { artifactStream, readChunk } from './artifact-reader.ts';
+import { BackupWriter, type BackupMeta } from './backup-writer.ts';
+import { chunkIdFunction } from './chunk-id.ts';
+import {
+  DEFAULT_CHUNKER_PARAMS,
+  gearTable,
+  PLAIN_GEAR_TABLE,
+  validateChunkerParams,
+  type ChunkerParams,
+} from './chunker.ts';
+import { SealError, unseal } from './codec.ts';
+import { CONFIG_KEY, REPOSITORY_VERSION, RepositoryConfigSchema, type RepositoryConfig } from './config.ts';
+import { MANIFEST_PREFIX, manifestContext, manifestKey, type RepositoryContext } from './context.ts';
+import { deriveKeys, keyMatches, newSalt } from './keys.ts';
+import { isBackupId, parseManifest, type Manifest, type ManifestArtifact } from './manifest.ts';
+import { NotFoundError, type LockMode, type ObjectStore } from './object-store.ts';
+import { prune, type PruneOptions, type PruneReport } from './prune.ts';
+import { describeStoreError } from './store-errors.ts';
+
+export interface InitOptions {
+  /** Key secret; without one the repository is unencrypted (init warns). */
+  readonly key?: Uint8Array;
+  /** @default 512 KiB / 1 MiB / 4 MiB */
+  readonly chunker?: ChunkerParams;
+  /** zstd level, 0 = none. @default 1 */
+  readonly compressionLevel?: number;
+  /** Object Lock every object for `days` in `mode` (the store must support it). */
+  readonly lock?: { readonly mode: LockMode; readonly days: number };
+}
+
+export interface OpenOptions {
+  /** Key secret; required for an encrypted repository. */
+  readonly key?: Uint8Array;
+  /** Lock lifetime; refreshed every third of it. @default 10 minutes */
+  readonly lockTtlMs?: number;
+  /** Chunks in flight per backup. @default 8 */
+  readonly uploadConcurrency?: number;
+}
+
+export interface BackupSummary {
+  readonly backupId: string;
+  readonly app: string;
+  readonly startedAt: string;
+  readonly completedAt: string;
+  readonly retainUntil?: string;
+  readonly members: readonly string[];
+  readonly artifacts: number;
+  readonly bytes: number;
+}
+
+export interface VerifyReport {
+  readonly backups: number;
+  readonly chunks: number;
+  readonly bytes: number;
+  /** Every problem found (verification continues past the first). */
+  readonly errors: readonly RepositoryError[];
+}
+
+export class Repository {
+  readonly ctx: RepositoryContext;
+
+  private constructor(ctx: RepositoryContext) {
+    this.ctx = ctx;
+  }
+
+  get location(): string {
+    return this.ctx.store.location;
+  }
+
+  get encrypted(): boolean {
+    return this.ctx.dataKey !== undefined;
+  }
+
+  /**
+   * Create a repository: writes `config`. Refuses an existing repository. Returns
+   * warnings the caller must show prominently (e.g. no encryption key).
+   */
+  static async init(
+    store: ObjectStore,
+    options: InitOptions = {},
+  ): Promise<{ config: RepositoryConfig; warnings: string[] }> {
+    const chunker = options.chunker ?? DEFAULT_CHUNKER_PARAMS;
+    validateChunkerParams(chunker);
+    if (options.lock && !store.supportsLock) {
+      throw new RepositoryError(
+        `repository ${store.location}: object lock requested but this backend cannot enforce it`,
+      );
+    }
+    try {
+      if (await store.head(CONFIG_KEY))
+        throw new RepositoryError(`repository ${store.location} is already initialised`);
+    } catch (error) {
+      throw describeStoreError(error, store.location, 'cannot read config');
+    }
+    const warnings: string[] = [];
+    let encryption: RepositoryConfig['encryption'] = null;
+    if (options.key) {
+      const salt = newSalt();
+      encryption = {
+        cipher: 'aes-256-gcm',
+        kdf: 'scrypt+hkdf-sha256',
+        salt,
+        keyCheck: deriveKeys(options.key, salt).check,
+      };
+    } else {
+      warnings.push(
+        'NO ENCRYPTION KEY: this repository stores backups UNENCRYPTED. Anyone who can read the storage can read your data. Re-create it with --key-file or LIFEBOAT_REPO_KEY.',
+      );
+    }
+    if (!options.lock)
+      warnings.push('object lock is off: backups can be deleted by anyone with write access to the storage');
+    const config: RepositoryConfig = {
+      version: REPOSITORY_VERSION,
+      id: randomBytes(8).toString('hex'),
+      createdAt: new Date().toISOString(),
+      chunker: { ...chunker },
+      compression: { algorithm: 'zstd', level: options.compressionLevel ?? 1 },
+      encryption,
+      lock: options.lock ? { ...options.lock } : null,
+    };
+    try {
+      await store.put(CONFIG_KEY, [Buffer.from(JSON.stringify(config, null, 2))], { ifNoneMatch: true });
+    } catch (error) {
+      throw describeStoreError(error, store.location, 'cannot write config');
+    }
+    return { config, warnings };
+  }
+
+  /** Open an existing repository; a wrong or missing key is a clear RepositoryError. */
+  static async open(store: ObjectStore, options: OpenOptions = {}): Promise<Repository> {
+    let raw: Buffer;
+    try {
+      raw = await store.get(CONFIG_KEY);
+    } catch (error) {
+      if (error instanceof NotFoundError) {
+        throw new RepositoryError(
+          `repository ${store.location} is not initialised (run: lifeboat repo init --repo …)`,
+          {},
+          { cause: error },
+        );
+      }
+      throw describeStoreError(error, store.location, 'cannot read config');
+    }
+    let config: RepositoryConfig;
+    try {
+      config = RepositoryConfigSchema.parse(JSON.parse(raw.toString('utf8')));
+    } catch (error) {
+      throw new RepositoryError(
+        `repository ${store.location}: config is unreadable or of an unknown version`,
+        {},
+        { cause: error },
+      );
+    }
+    let dataKey: Buffer | undefined;
+    let idKey: Buffer | undefined;
+    let gear = PLAIN_GEAR_TABLE;
+    if (config.encryption) {
+      if (!options.key) {
+        throw new RepositoryError(
+          `repository ${store.location} is encrypted: give its key with --key-file PATH or LIFEBOAT_REPO_KEY`,
+        );
+      }
+      const keys = deriveKeys(options.key, config.encryption.salt);
+      if (!keyMatches(keys, config.encryption.keyCheck)) {
+        throw new RepositoryError(`repository ${store.location}: wrong repository key`);
+      }
+      dataKey = keys.data;
+      idKey = keys.id;
+      gear = gearTable(keys.gear);
+    } else if (options.key) {
+      throw new RepositoryError(
+        `repository ${store.location} is not encrypted, but a key was given (unset LIFEBOAT_REPO_KEY / --key-file)`,
+      );
+    }
+    return new Repository({
+      store,
+      config,
+      dataKey,
+      chunkId: chunkIdFunction(idKey),
+      gear,
+      lockTtlMs: options.lockTtlMs ?? 10 * 60_000,
+      uploadConcurrency: options.uploadConcurrency ?? 8,
+    });
+  }
+
+  /** Open a backup for writing; nothing is visible until its `commit`. */
+  startBackup(meta: BackupMeta): Promise<BackupWriter> {
+    if (meta.backupId !== undefined && !isBackupId(meta.backupId))
+      throw new RepositoryError(`invalid backup id "${meta.backupId}"`);
+    return BackupWriter.start(this.ctx, meta);
+  }
+
+  /** Ids of committed backups (manifests), sorted (ids sort by time). */
+  async listIds(): Promise<string[]> {
+    const ids: string[] = [];
+    try {
+      for await (const info of this.ctx.store.list(MANIFEST_PREFIX)) {
+        const id = info.key.slice(MANIFEST_PREFIX.length);
+        if (isBackupId(id)) ids.push(id);
+      }
+    } catch (error) {
+      throw describeStoreError(error, this.location, 'cannot list backups');
+    }
+    return ids.sort();
+  }
+
+  /** Committed backups, oldest first, optionally of one application. */
+  async list(app?: string): Promise<BackupSummary[]> {
+    const out: BackupSummary[] = [];
+    for (const id of await this.listIds()) {
+      const m = await this.readManifest(id);
+      if (app !== undefined && m.app !== app) continue;
+      out.push({
+        backupId: m.backupId,
+        app: m.app,
+        startedAt: m.startedAt,
+        completedAt: m.completedAt,
+        ...(m.retainUntil ? { retainUntil: m.retainUntil } : {}),
+        members: m.members.map((x) => x.name),
+        artifacts: m.artifacts.length,
+        bytes: m.artifacts.reduce((n, a) => n + a.bytes, 0),
+      });
+    }
+    return out;
+  }
+
+  /** The verified manifest of a committed backup. */
+  async readManifest(backupId: string): Promise<Manifest> {
+    if (!isBackupId(backupId)) throw new RepositoryError(`invalid backup id "${backupId}"`, { backupId });
+    let object: Buffer;
+    try {
+      object = await this.ctx.store.get(manifestKey(backupId));
+    } catch (error) {
+      if (error instanceof NotFoundError)
+        throw new RepositoryError(`backup ${backupId} does not exist`, { backupId }, { cause: error });
+      throw describeStoreError(error, this.location, `cannot read backup ${backupId}`);
+    }
+    try {
+      const plain = await unseal(object, { key: this.ctx.dataKey, context: manifestContext(backupId) });
+      const manifest = parseManifest(plain.toString('utf8'));
+      if (manifest.backupId !== backupId) throw new SealError(`manifest names backup ${manifest.backupId}`);
+      return manifest;
+    } catch (error) {
+      const reason = error instanceof SealError ? error.message : 'invalid manifest';
+      throw new RepositoryError(`backup ${backupId}: manifest ${reason}`, { backupId }, { cause: error });
+    }
+  }
+
+  /** Find an artifact of a backup; throws naming what is missing. */
+  static findArtifact(manifest: Manifest, member: string, name: string): ManifestArtifact {
+    const artifact = manifest.artifacts.find((a) => a.member === member && a.name === name);
+    if (!artifact) {
+      throw new RepositoryError(`backup ${manifest.backupId} has no artifact ${member}/${name}`, {
+        backupId: manifest.backupId,
+        artifact: `${member}/${name}`,
+      });
+    }
+    return artifact;
+  }
+
+  /** An artifact's bytes; every chunk is verified before it is emitted. */
+  async openArtifact(backupId: string, member: string, name: string): Promise<Readable> {
+    const manifest = await this.readManifest(backupId);
+    return artifactStream(this.ctx, backupId, Repository.findArtifact(manifest, member, name));
+  }
+
+  /** What an adapter's `load` reads from: the artifacts of one member. */
+  async source(backupId: string, member: string): Promise<ArtifactSource> {
+    const manifest = await this.readManifest(backupId);
+    const artifacts = manifest.artifacts.filter((a) => a.member === member);
+    if (artifacts.length === 0 && !manifest.members.some((m) => m.name === member)) {
+      throw new RepositoryError(`backup ${backupId} has no member ${member}`, { backupId });
+    }
+    return {
+      list: () => Promise.resolve(artifacts.map((a) => a.name)),
+      open: (name) => artifactStream(this.ctx, backupId, Repository.findArtifact(manifest, member, name)),
+      meta: (name) => Promise.resolve(Repository.findArtifact(manifest, member, name).meta),
+    };
+  }
+
+  /**
+   * Re-read and check every chunk of one backup (or of all when `backupId` is undefined). A chunk shared by
+   * several backups is read once. Collects every error instead of stopping.
+   */
+  async verify(backupId?: string, options: { concurrency?: number } = {}): Promise<VerifyReport> {
+    const ids = backupId === undefined ? await this.listIds() : [backupId];
+    const errors: RepositoryError[] = [];
+    const checked = new Set<string>();
+    let chunks = 0;
+    let bytes = 0;
+    const limit = options.concurrency ?? 4;
+    for (const current of ids) {
+      let manifest: Manifest;
+      try {
+        manifest = await this.readManifest(current);
+      } catch (error) {
+        errors.push(
+          error instanceof RepositoryError
+            ? error
+            : new RepositoryError(String(error), { backupId: current }),
+        );
+        continue;
+      }
+      for (const artifact of manifest.artifacts) {
+        const where = { backupId: current, artifact: `${artifact.member}/${artifact.name}` };
+        const pending = new Set<Promise<void>>();
+        for (const [id, size] of artifact.chunks) {
+          if (checked.has(id)) continue;
+          checked.add(id);
+          const p = readChunk(this.ctx, where, id, size)
+            .then(() => {
+              chunks++;
+              bytes += size;
+            })
+            .catch((error: unknown) => {
+              errors.push(
+                error instanceof RepositoryError
+                  ? error
+                  : new RepositoryError(String(error), { ...where, chunk: id }),
+              );
+            })
+            .finally(() => pending.delete(p));
+          pending.add(p);
+          if (pending.size >= limit) await Promise.race(pending);
+        }
+        await Promise.all(pending);
+      }
+    }
+    return { backups: ids.length, chunks, bytes, errors };
+  }
+
+  /** Apply a retention policy and collect garbage; see prune.ts for the safety rules. */
+  prune(options: PruneOptions): Promise<PruneReport> {
+    return prune(this, options);
+  }
+}
