@@ -1,0 +1,59 @@
+/** Turning driver and tool failures into AdapterErrors that never carry a password. */
+import { AdapterError, CancelledError } from '../../engine/errors.ts';
+import { redactSecrets } from '../../engine/redact.ts';
+import type { Workload } from '../../engine/model/index.ts';
+
+/** SQLSTATEs after which repeating the operation may succeed. */
+const RETRYABLE_STATES = new Set([
+  '40001', // serialization_failure; also "canceling statement due to conflict with recovery"
+  '40P01', // deadlock_detected
+  '55P03', // lock_not_available (lock_timeout)
+  '57P01', // admin_shutdown
+  '08006', // connection_failure
+  '08001', // sqlclient_unable_to_establish_sqlconnection
+]);
+
+interface PgLikeError {
+  readonly code?: string;
+  readonly message?: string;
+  readonly detail?: string;
+}
+
+/** True for a standby cancelling our query because WAL replay needed what we read. */
+export function isRecoveryConflict(error: unknown): boolean {
+  const e = (error ?? {}) as PgLikeError;
+  return typeof e.message === 'string' && /conflict with recovery/i.test(e.message);
+}
+
+/**
+ * Wrap `error` as an AdapterError saying `what` failed on `workload`. The server's
+ * message is kept (redacted of the workload's password); recovery conflicts and lock
+ * timeouts are marked retryable with a hint.
+ */
+export function adapterError(
+  workload: Workload,
+  what: string,
+  error: unknown,
+): AdapterError | CancelledError {
+  if (error instanceof AdapterError || error instanceof CancelledError) return error;
+  const secrets = workload.credentials.password ? [workload.credentials.password] : [];
+  const e = (error ?? {}) as PgLikeError;
+  const raw = typeof e.message === 'string' ? e.message : String(error);
+  const serverMessage = redactSecrets(raw, secrets);
+  const conflict = isRecoveryConflict(error);
+  const hint = conflict
+    ? ' (recovery conflict on the standby: retry, or set hot_standby_feedback=on and/or raise max_standby_streaming_delay on it)'
+    : '';
+  const retryable = conflict || (e.code !== undefined && RETRYABLE_STATES.has(e.code));
+  return new AdapterError('postgres', `${what}: ${serverMessage}${hint}`, {
+    workload: workload.name,
+    serverMessage,
+    retryable,
+    cause: secrets.length > 0 ? new Error(serverMessage) : error,
+  });
+}
+
+/** Throw a CancelledError when `signal` is aborted. */
+export function throwIfAborted(signal: AbortSignal, workload: Workload): void {
+  if (signal.aborted) throw new CancelledError('postgres operation cancelled', { workload: workload.name });
+}

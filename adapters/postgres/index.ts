@@ -1,0 +1,47 @@
+/**
+ * The PostgreSQL adapter: logical capture through COPY on parallel connections that
+ * share one exported snapshot (fingerprints computed while streaming), schema and
+ * globals through pg_dump / pg_dumpall, restore through pg_restore sections and
+ * parallel COPY FROM, write fences with table locks, physical backup mode.
+ */
+import type { Workload } from '../../engine/model/index.ts';
+import type { DatabaseAdapter } from '../types.ts';
+import { dump } from './dump.ts';
+import { fingerprint } from './fingerprint.ts';
+import { freeze } from './freeze.ts';
+import { load } from './load.ts';
+import { probe } from './probe.ts';
+import { pinSnapshotOn, resolveDatabases } from './snapshot.ts';
+
+export { startBackupMode, type BackupModeResult, type BackupModeSession } from './backup-mode.ts';
+export { readCatalog } from './load.ts';
+export { CATALOG_ARTIFACT, type CaptureCatalog } from './capture-catalog.ts';
+
+/** The annotation that makes `pinSnapshot` pin on the first replica (replica strategy). */
+export const STRATEGY_ANNOTATION = 'lifeboat.dev/strategy';
+
+export const postgresAdapter = {
+  engine: 'postgres',
+  capabilities: {
+    strategies: ['logical', 'replica', 'freeze-snapshot'],
+    fence: true,
+    pinSnapshot: true,
+  },
+  probe: (workload, _signal) => probe(workload),
+  dump,
+  load,
+  freeze: (workload, options) => freeze(workload, options),
+  /**
+   * Pin one exported snapshot per database on the primary, or on the first replica when
+   * the workload is annotated `lifeboat.dev/strategy: replica`. Marker: the LSN.
+   */
+  async pinSnapshot(workload: Workload, signal: AbortSignal) {
+    const endpoint =
+      workload.annotations[STRATEGY_ANNOTATION] === 'replica'
+        ? (workload.replicas[0] ?? workload.primary)
+        : workload.primary;
+    const target = { workload, endpoint };
+    return pinSnapshotOn(target, await resolveDatabases(target), signal);
+  },
+  fingerprint: (workload, options) => fingerprint(workload, options),
+} satisfies DatabaseAdapter;
