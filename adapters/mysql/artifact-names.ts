@@ -1,0 +1,49 @@
+/**
+ * Artifact names and the catalog format of a MySQL capture. Names are derived from
+ * database and table names with `encodeURIComponent`, so any identifier (even with `/`)
+ * maps to one flat, unique name; the catalog keeps the real names. Pure.
+ */
+
+export const CATALOG_ARTIFACT = 'lifeboat-mysql.json';
+export const USERS_ARTIFACT = 'users.sql';
+export const FORMAT = 'lifeboat-mysql/1';
+
+export function schemaArtifact(db: string): string {
+  return `schema/${encodeURIComponent(db)}.sql`;
+}
+export function postArtifact(db: string): string {
+  return `post/${encodeURIComponent(db)}.sql`;
+}
+export function dataArtifact(db: string, table: string): string {
+  return `data/${encodeURIComponent(db)}/${encodeURIComponent(table)}.sql`;
+}
+
+/** What `load` needs to replay a capture, written last as `lifeboat-mysql.json`. */
+export interface MysqlCatalog {
+  readonly format: typeof FORMAT;
+  readonly server: string;
+  readonly databases: readonly {
+    readonly name: string;
+    readonly charset: string;
+    readonly collation: string;
+    readonly schema: string;
+    readonly post: string;
+    readonly tables: readonly {
+      readonly name: string;
+      readonly artifact: string;
+      readonly rows: number;
+      readonly bytes: number;
+    }[];
+  }[];
+  /** Accounts and grants (not replayed by `load`: see the adapter README). */
+  readonly users?: string;
+}
+
+/** Parse and check a catalog; throws a plain Error naming what is wrong. */
+export function parseCatalog(text: string): MysqlCatalog {
+  const value = JSON.parse(text) as Partial<MysqlCatalog>;
+  if (value.format !== FORMAT || !Array.isArray(value.databases)) {
+    throw new Error(`not a ${FORMAT} catalog (format ${String(value.format)})`);
+  }
+  return value as MysqlCatalog;
+}

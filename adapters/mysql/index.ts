@@ -1,0 +1,38 @@
+/**
+ * The MySQL / MariaDB adapter. Captures are driver-native: parallel `SELECT` streams from
+ * one pinned InnoDB snapshot, written as SQL the `mariadb` client also loads, fingerprinted
+ * on the way. See README.md for the guarantees per strategy.
+ */
+import type { DatabaseAdapter, Fence, PinnedSnapshot } from '../types.ts';
+import { resolveTarget } from './connect.ts';
+import { dump } from './dump.ts';
+import { fingerprint } from './fingerprint.ts';
+import { acquireFence } from './freeze.ts';
+import { load } from './load.ts';
+import { pinSnapshotSession } from './pin-snapshot.ts';
+import { probe } from './probe.ts';
+
+/** Connections a snapshot pinned through the interface opens (its dump's parallelism cap). */
+export const DEFAULT_SNAPSHOT_CONNECTIONS = 2;
+
+export const mysqlAdapter = {
+  engine: 'mysql',
+  capabilities: { strategies: ['logical', 'replica', 'freeze-snapshot'], fence: true, pinSnapshot: true },
+  probe,
+  dump,
+  load,
+  async freeze(workload, options): Promise<Fence> {
+    return acquireFence(resolveTarget(workload, 'primary'), options);
+  },
+  async pinSnapshot(workload, signal): Promise<PinnedSnapshot> {
+    return pinSnapshotSession(resolveTarget(workload, 'primary'), {
+      connections: DEFAULT_SNAPSHOT_CONNECTIONS,
+      replica: false,
+      signal,
+    });
+  },
+  fingerprint,
+} satisfies DatabaseAdapter;
+
+export { acquireFence, type FenceMethod, type FenceOptions } from './freeze.ts';
+export { pinSnapshotSession, type PinOptions } from './pin-snapshot.ts';

@@ -1,0 +1,227 @@
+/**
+ * Restoring a capture: databases are created (renamed when asked), tables created,
+ * data loaded by several connections in parallel (one table per connection at a time,
+ * largest first; unique and foreign key checks off, commits batched), then routines,
+ * views, triggers and events: triggers only after the data, so loading fires none.
+ *
+ * A non-empty target database is refused unless `force`, which drops it first. Loading
+ * stops at the first failed statement and reports it; a partial restore never succeeds.
+ * Binary logging stays on (a replica of the target receives the restore); accounts and
+ * grants in `users.sql` are not replayed (see README).
+ */
+import type { Connection } from 'mysql2/promise';
+import type { Workload } from '../../engine/model/index.ts';
+import { AdapterError, CancelledError } from '../../engine/errors.ts';
+import type { ArtifactSource, RestoreOptions } from '../types.ts';
+import { CATALOG_ARTIFACT, parseCatalog, type MysqlCatalog } from './artifact-names.ts';
+import { closeQuietly, connect, resolveTarget, run, type MysqlTarget } from './connect.ts';
+import { adapterError } from './errors.ts';
+import { splitLines } from './lines.ts';
+import { DATA_HEADER, parseScript } from './script.ts';
+import { quoteIdent } from './sql-literal.ts';
+
+/** Commit after this many bytes of INSERTs: fewer log flushes, bounded undo. */
+const COMMIT_BYTES = 16 << 20;
+
+async function readText(source: ArtifactSource, name: string): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const chunk of source.open(name) as AsyncIterable<Buffer>) parts.push(chunk);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** Count objects in `db` on the target (0 when it does not exist). */
+async function objectCount(conn: Connection, target: MysqlTarget, db: string): Promise<number> {
+  const rows = await run<{ n: number | string }>(
+    conn,
+    target,
+    `inspect target database ${db}`,
+    `SELECT (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?)
+          + (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?)
+          + (SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?) AS n`,
+    [db, db, db],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+interface LoadJob {
+  readonly db: string;
+  readonly artifact: string;
+  readonly table: string;
+  readonly bytes: number;
+}
+
+async function loadTable(
+  conn: Connection,
+  target: MysqlTarget,
+  source: ArtifactSource,
+  job: LoadJob,
+  options: RestoreOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  await run(conn, target, `use ${job.db}`, `USE ${quoteIdent(job.db)}`);
+  const stream = source.open(job.artifact);
+  const abort = (): void => {
+    stream.destroy(new Error('cancelled'));
+  };
+  signal.addEventListener('abort', abort, { once: true });
+  let uncommitted = 0;
+  let lineNo = 0;
+  try {
+    await conn.query('START TRANSACTION');
+    for await (const line of splitLines(stream)) {
+      lineNo++;
+      if (line.length === 0) continue;
+      const end = line[line.length - 1] === 0x3b ? line.length - 1 : line.length;
+      try {
+        await conn.query(line.toString('utf8', 0, end));
+      } catch (error) {
+        throw adapterError(
+          `load table ${job.db}.${job.table} (statement ${String(lineNo)})`,
+          target.site,
+          error,
+        );
+      }
+      options.progress.bytes(line.length + 1);
+      uncommitted += line.length;
+      if (uncommitted >= COMMIT_BYTES) {
+        await conn.query('COMMIT');
+        await conn.query('START TRANSACTION');
+        uncommitted = 0;
+      }
+    }
+    await conn.query('COMMIT');
+  } catch (error) {
+    signal.throwIfAborted();
+    throw adapterError(`load table ${job.db}.${job.table}`, target.site, error);
+  } finally {
+    signal.removeEventListener('abort', abort);
+    stream.destroy();
+  }
+}
+
+/** Run DDL statements in order; views that name a not-yet-created view are retried after the rest. */
+async function runPost(
+  conn: Connection,
+  target: MysqlTarget,
+  db: string,
+  statements: readonly string[],
+): Promise<void> {
+  let pending = [...statements];
+  for (;;) {
+    const deferred: string[] = [];
+    let lastError: unknown;
+    for (const sql of pending) {
+      try {
+        await conn.query(sql);
+      } catch (error) {
+        const errno = (error as { errno?: number }).errno;
+        if (/^CREATE\b[^(]*\bVIEW\b/is.test(sql) && (errno === 1146 || errno === 1356)) {
+          deferred.push(sql);
+          lastError = error;
+          continue;
+        }
+        throw adapterError(`recreate objects in ${db}`, target.site, error);
+      }
+    }
+    if (deferred.length === 0) return;
+    if (deferred.length === pending.length)
+      throw adapterError(`recreate views in ${db}`, target.site, lastError);
+    pending = deferred;
+  }
+}
+
+/** Load the capture in `source` into `workload`'s primary. */
+export async function load(
+  workload: Workload,
+  source: ArtifactSource,
+  options: RestoreOptions,
+): Promise<void> {
+  const target = resolveTarget(workload, 'primary');
+  let catalog: MysqlCatalog;
+  try {
+    catalog = parseCatalog(await readText(source, CATALOG_ARTIFACT));
+  } catch (error) {
+    throw new AdapterError(
+      'mysql',
+      `mysql load: cannot read ${CATALOG_ARTIFACT}: ${(error as Error).message}`,
+      {
+        workload: workload.name,
+        cause: error,
+      },
+    );
+  }
+  const nameOf = (db: string): string => options.rename[db] ?? db;
+  const control = await connect(target, options.signal);
+  const workers: Connection[] = [];
+  try {
+    // Refuse before touching anything.
+    for (const db of catalog.databases) {
+      const count = await objectCount(control, target, nameOf(db.name));
+      if (count > 0 && !options.force) {
+        throw new AdapterError(
+          'mysql',
+          `mysql load: target database ${nameOf(db.name)} on ${target.site.server} is not empty (${String(count)} objects); ` +
+            'restore with force to replace it',
+          { workload: workload.name },
+        );
+      }
+    }
+    for (const stmt of DATA_HEADER) await run(control, target, 'set session', stmt.slice(0, -1));
+    for (const db of catalog.databases) {
+      const name = quoteIdent(nameOf(db.name));
+      if (options.force)
+        await run(control, target, `drop ${nameOf(db.name)}`, `DROP DATABASE IF EXISTS ${name}`);
+      await run(
+        control,
+        target,
+        `create database ${nameOf(db.name)}`,
+        `CREATE DATABASE ${name} CHARACTER SET ${db.charset} COLLATE ${db.collation}`,
+      );
+      await run(control, target, `use ${nameOf(db.name)}`, `USE ${name}`);
+      for (const sql of parseScript(await readText(source, db.schema))) {
+        await run(control, target, `create tables in ${nameOf(db.name)}`, sql);
+      }
+    }
+
+    const jobs: LoadJob[] = catalog.databases
+      .flatMap((db) =>
+        db.tables.map((t) => ({ db: nameOf(db.name), artifact: t.artifact, table: t.name, bytes: t.bytes })),
+      )
+      .sort((a, b) => b.bytes - a.bytes);
+    options.progress.estimate({ bytes: jobs.reduce((n, j) => n + j.bytes, 0) });
+    const n = Math.max(1, Math.min(options.parallelism, jobs.length));
+    for (let i = 0; i < n; i++) {
+      const conn = await connect(target, options.signal);
+      workers.push(conn);
+      for (const stmt of DATA_HEADER) await run(conn, target, 'set session', stmt.slice(0, -1));
+    }
+    const stop = new AbortController();
+    const signal = AbortSignal.any([options.signal, stop.signal]);
+    let next = 0;
+    await Promise.all(
+      workers.map(async (conn) => {
+        try {
+          for (let job = jobs[next++]; job !== undefined; job = jobs[next++]) {
+            if (signal.aborted) return;
+            await loadTable(conn, target, source, job, options, signal);
+          }
+        } catch (error) {
+          stop.abort(error);
+          throw error;
+        }
+      }),
+    ).catch((error: unknown) => {
+      if (options.signal.aborted)
+        throw new CancelledError('mysql load cancelled', { workload: workload.name, cause: error });
+      throw error;
+    });
+
+    for (const db of catalog.databases) {
+      await run(control, target, `use ${nameOf(db.name)}`, `USE ${quoteIdent(nameOf(db.name))}`);
+      await runPost(control, target, nameOf(db.name), parseScript(await readText(source, db.post)));
+    }
+  } finally {
+    for (const w of workers) w.destroy();
+    await closeQuietly(control);
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * Pinning one InnoDB snapshot on several connections, as mydumper does: fence writes,
+ * `START TRANSACTION WITH CONSISTENT SNAPSHOT` on every dump connection, read the binlog
+ * position and GTID that match, release the fence. The write stall is only the time it
+ * takes to start N transactions (connections are opened before the fence).
+ *
+ * On a replica (replica strategy) the SQL thread is stopped instead, so the snapshot and
+ * the replication position (in the primary's history) match exactly; it is restarted in
+ * a `finally` before this returns, unless it was stopped by someone else to begin with.
+ * The primary is never contacted.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Connection } from 'mysql2/promise';
+import type { Marker } from '../../engine/model/index.ts';
+import { AdapterError } from '../../engine/errors.ts';
+import type { PinnedSnapshot } from '../types.ts';
+import { closeQuietly, connect, run, type MysqlTarget } from './connect.ts';
+import { acquireFence, type FenceMethod, type HeldFence } from './freeze.ts';
+
+export interface PinOptions {
+  /** Connections that share the snapshot (one per parallel dump stream). */
+  readonly connections: number;
+  readonly signal: AbortSignal;
+  /** The endpoint is a replica: stop its SQL thread instead of fencing writes. */
+  readonly replica: boolean;
+  /** Deadline to acquire the fence. @default 10000 */
+  readonly fenceDeadlineMs?: number;
+  readonly fenceMethod?: FenceMethod;
+}
+
+/** A pinned snapshot with the connections that read from it (internal to the adapter). */
+export interface SnapshotSession extends PinnedSnapshot {
+  readonly target: MysqlTarget;
+  readonly connections: readonly Connection[];
+  /** How long writes (or replication) were held, in ms. */
+  readonly stallMs: number;
+}
+
+/** Snapshots pinned through the adapter interface, found again by their token at dump time. */
+const pinned = new Map<string, SnapshotSession>();
+
+/** The session behind a token from `pinSnapshot`, or an error if it is gone. */
+export function sessionForToken(token: string): SnapshotSession {
+  const session = pinned.get(token);
+  if (session === undefined) {
+    throw new AdapterError(
+      'mysql',
+      `mysql snapshot ${token} is not pinned in this process (released or never pinned)`,
+    );
+  }
+  return session;
+}
+
+async function startSnapshot(conn: Connection, target: MysqlTarget): Promise<void> {
+  await run(conn, target, 'set isolation', 'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+  await run(
+    conn,
+    target,
+    'start consistent snapshot',
+    'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY',
+  );
+}
+
+/** Binlog file:pos and GTID that match the snapshot of `conn` (MariaDB reports them per transaction). */
+async function primaryMarkers(conn: Connection, target: MysqlTarget): Promise<Marker[]> {
+  const markers: Marker[] = [];
+  const status = await run<{ Variable_name: string; Value: string }>(
+    conn,
+    target,
+    'read snapshot binlog position',
+    "SHOW STATUS LIKE 'binlog_snapshot_%'",
+  );
+  const file = status.find((r) => r.Variable_name === 'Binlog_snapshot_file')?.Value ?? '';
+  const pos = status.find((r) => r.Variable_name === 'Binlog_snapshot_position')?.Value ?? '';
+  if (file !== '') {
+    markers.push({ kind: 'binlog', value: `${file}:${pos}` });
+    const gtid = await run<{ g: string | null }>(
+      conn,
+      target,
+      'read snapshot GTID',
+      'SELECT BINLOG_GTID_POS(?, ?) AS g',
+      [file, Number(pos)],
+    );
+    const value = gtid[0]?.g ?? '';
+    if (value !== '') markers.push({ kind: 'gtid', value });
+  }
+  return markers;
+}
+
+interface SlaveStatus {
+  readonly Slave_SQL_Running?: string;
+  readonly Relay_Master_Log_File?: string;
+  readonly Exec_Master_Log_Pos?: string | number;
+  readonly Seconds_Behind_Master?: string | number | null;
+}
+
+async function replicaMarkers(conn: Connection, target: MysqlTarget): Promise<Marker[]> {
+  const markers: Marker[] = [];
+  const [status] = await run<SlaveStatus>(conn, target, 'read replica status', 'SHOW SLAVE STATUS');
+  if (status?.Relay_Master_Log_File) {
+    markers.push({
+      kind: 'binlog',
+      value: `${status.Relay_Master_Log_File}:${String(status.Exec_Master_Log_Pos)}`,
+    });
+  }
+  const gtid = await run<{ g: string }>(conn, target, 'read replica GTID', 'SELECT @@gtid_slave_pos AS g');
+  if (gtid[0]?.g) markers.push({ kind: 'gtid', value: gtid[0].g });
+  return markers;
+}
+
+/**
+ * Pin a snapshot on `options.connections` new connections to `target`. The returned
+ * session's `release` commits the transactions and closes the connections (idempotent).
+ */
+export async function pinSnapshotSession(target: MysqlTarget, options: PinOptions): Promise<SnapshotSession> {
+  const n = Math.max(1, options.connections);
+  const connections: Connection[] = [];
+  let fence: HeldFence | undefined;
+  let control: Connection | undefined;
+  let restartSql = false;
+  let stallStart = 0;
+  let stallMs = 0;
+  try {
+    for (let i = 0; i < n; i++) connections.push(await connect(target, options.signal));
+    const first = connections[0] as Connection;
+    let markers: Marker[];
+    if (options.replica) {
+      control = await connect(target, options.signal);
+      const [status] = await run<SlaveStatus>(control, target, 'read replica status', 'SHOW SLAVE STATUS');
+      if (status === undefined) {
+        throw new AdapterError('mysql', `mysql replica strategy: ${target.site.server} is not a replica`, {
+          workload: target.site.workload,
+        });
+      }
+      restartSql = status.Slave_SQL_Running === 'Yes';
+      stallStart = Date.now();
+      if (restartSql) await run(control, target, 'stop replica SQL thread', 'STOP SLAVE SQL_THREAD');
+      for (const conn of connections) await startSnapshot(conn, target);
+      markers = await replicaMarkers(control, target);
+    } else {
+      // One connection needs no fence: its own snapshot and binlog position already match.
+      if (n > 1) {
+        fence = await acquireFence(target, {
+          deadlineMs: options.fenceDeadlineMs ?? 10_000,
+          signal: options.signal,
+          ...(options.fenceMethod ? { method: options.fenceMethod } : {}),
+        });
+      }
+      stallStart = Date.now();
+      for (const conn of connections) await startSnapshot(conn, target);
+      markers = await primaryMarkers(first, target);
+    }
+    const token = randomUUID();
+    let released: Promise<void> | undefined;
+    const session: SnapshotSession = {
+      token,
+      markers,
+      target,
+      connections,
+      get stallMs() {
+        return stallMs;
+      },
+      release(): Promise<void> {
+        released ??= (async () => {
+          pinned.delete(token);
+          await Promise.all(
+            connections.map(async (c) => {
+              await c.query('COMMIT').catch(() => undefined);
+              await closeQuietly(c);
+            }),
+          );
+        })();
+        return released;
+      },
+    };
+    pinned.set(token, session);
+    return session;
+  } catch (error) {
+    for (const c of connections) c.destroy();
+    throw error;
+  } finally {
+    // Guaranteed release of what holds writes (or replication) back, success or not.
+    if (fence) await fence.release();
+    if (restartSql && control)
+      await run(control, target, 'restart replica SQL thread', 'START SLAVE SQL_THREAD');
+    if (stallStart > 0) stallMs = Date.now() - stallStart;
+    await closeQuietly(control);
+  }
+}

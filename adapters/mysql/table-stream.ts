@@ -1,0 +1,95 @@
+/**
+ * Streaming one table out of a snapshot connection as multi-row INSERT statements, one
+ * statement per line, hashing each row's canonical bytes on the way (the fingerprint
+ * costs no second read). Memory stays bounded: the driver pauses the socket when the
+ * consumer is slow, and at most one statement (≈ `maxStatementBytes`) is buffered.
+ */
+import type { Connection } from 'mysql2/promise';
+import type { Readable } from 'node:stream';
+import { adapterError } from './errors.ts';
+import { core, type MysqlTarget } from './connect.ts';
+import type { TableInfo } from './catalog.ts';
+import { TableHasher } from './row-hash.ts';
+import { DATA_HEADER } from './script.ts';
+import { encodeRow, quoteIdent, type ColumnKind } from './sql-literal.ts';
+
+export interface TableStreamOptions {
+  /** Start a new INSERT once the current one reaches this size. @default 1 MiB */
+  readonly maxStatementBytes?: number;
+  readonly signal: AbortSignal;
+  /** Called with each yielded chunk's byte count and row count. */
+  readonly onProgress?: (bytes: number, rows: number) => void;
+}
+
+const NEWLINE = Buffer.from(';\n');
+const COMMA = Buffer.from(',');
+
+/** `SELECT` of the stored columns, in column order. */
+export function selectSql(db: string, table: TableInfo): string {
+  return `SELECT ${table.columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(db)}.${quoteIdent(table.name)}`;
+}
+
+/**
+ * Yield the data file of `db`.`table` (header, then INSERT lines) and fill `hasher`.
+ * The caller owns `conn` (inside a consistent-snapshot transaction).
+ */
+export async function* tableStatements(
+  conn: Connection,
+  target: MysqlTarget,
+  db: string,
+  table: TableInfo,
+  hasher: TableHasher,
+  options: TableStreamOptions,
+): AsyncGenerator<Buffer> {
+  const max = options.maxStatementBytes ?? 1 << 20;
+  const kinds: readonly ColumnKind[] = table.columns.map((c) => c.kind);
+  const prefix = Buffer.from(
+    `INSERT INTO ${quoteIdent(table.name)} (${table.columns.map((c) => quoteIdent(c.name)).join(',')}) VALUES `,
+  );
+  yield Buffer.from(DATA_HEADER.join('\n') + '\n');
+  if (table.columns.length === 0) return;
+  // typeCast:false hands every value over as the raw bytes the server sent (or null).
+  const rows = core(conn)
+    .query({ sql: selectSql(db, table), rowsAsArray: true, typeCast: false })
+    .stream({ highWaterMark: 512 });
+  const abort = (): void => {
+    rows.destroy(new Error('cancelled'));
+  };
+  options.signal.addEventListener('abort', abort, { once: true });
+  let parts: Buffer[] = [];
+  let size = 0;
+  let pendingRows = 0;
+  const flush = (): Buffer => {
+    parts.push(NEWLINE);
+    const out = Buffer.concat(parts, size + NEWLINE.length);
+    options.onProgress?.(out.length, pendingRows);
+    parts = [];
+    size = 0;
+    pendingRows = 0;
+    return out;
+  };
+  try {
+    for await (const values of rows as AsyncIterable<(Buffer | null)[]>) {
+      const row = encodeRow(values, kinds);
+      hasher.add(row);
+      if (size === 0) {
+        parts.push(prefix);
+        size = prefix.length;
+      } else {
+        parts.push(COMMA);
+        size += 1;
+      }
+      parts.push(row);
+      size += row.length;
+      pendingRows++;
+      if (size >= max) yield flush();
+    }
+    if (size > 0) yield flush();
+  } catch (error) {
+    options.signal.throwIfAborted();
+    throw adapterError(`read table ${db}.${table.name}`, target.site, error);
+  } finally {
+    options.signal.removeEventListener('abort', abort);
+    if (!rows.destroyed) rows.destroy();
+  }
+}
