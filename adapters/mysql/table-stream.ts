@@ -5,7 +5,6 @@
  * consumer is slow, and at most one statement (≈ `maxStatementBytes`) is buffered.
  */
 import type { Connection } from 'mysql2/promise';
-import type { Readable } from 'node:stream';
 import { adapterError } from './errors.ts';
 import { core, type MysqlTarget } from './connect.ts';
 import type { TableInfo } from './catalog.ts';
