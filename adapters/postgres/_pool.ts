@@ -13,19 +13,27 @@ export async function runPool<T>(
   onFail?: (error: unknown) => void,
 ): Promise<void> {
   let next = 0;
-  const failures: unknown[] = [];
+  const state: { failed: boolean; error: unknown } = { failed: false, error: undefined };
   const loop = async (worker: number): Promise<void> => {
-    while (failures.length === 0 && next < items.length) {
+    while (!state.failed && next < items.length) {
       const index = next++;
       try {
         await task(items[index] as T, worker, index);
       } catch (error) {
-        failures.push(error);
-        if (failures.length === 1) onFail?.(error);
+        if (!isFailed(state)) {
+          state.failed = true;
+          state.error = error;
+          onFail?.(error);
+        }
       }
     }
   };
   const n = Math.max(1, Math.min(workers, items.length));
   await Promise.all(Array.from({ length: n }, (_, w) => loop(w)));
-  if (failures.length > 0) throw failures[0];
+  if (state.failed) throw state.error;
+}
+
+/** Read through a function: the flag changes across awaits, which narrowing cannot see. */
+function isFailed(state: { readonly failed: boolean }): boolean {
+  return state.failed;
 }
