@@ -34,5 +34,6 @@ export const mysqlAdapter = {
   fingerprint,
 } satisfies DatabaseAdapter;
 
-export { acquireFence, type FenceMethod, type FenceOptions } from './freeze.ts';
+export { acquireFence, type FenceMethod, type FenceOptions, type HeldFence } from './freeze.ts';
+export { resolveTarget, type MysqlTarget } from './connect.ts';
 export { pinSnapshotSession, type PinOptions } from './pin-snapshot.ts';
