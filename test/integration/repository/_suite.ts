@@ -1,0 +1,270 @@
+/**
+ * The repository behaviour every backend must show; `local.test.ts` and
+ * `s3.test.ts` run it against a directory and a real S3 server.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { RepositoryError } from '../../../engine/errors.ts';
+import { HeldLock } from '../../../engine/repository/locks.ts';
+import { Repository, type ObjectStore } from '../../../engine/repository/index.ts';
+import { dataDigest, dataStream, largeBytes, MiB, streamDigest } from './_helpers.ts';
+
+export interface SuiteBackend {
+  readonly name: string;
+  /** A fresh, empty store location. */
+  makeStore(): Promise<ObjectStore>;
+  /** URL of that location for a child process, plus env it needs (credentials). */
+  childTarget(store: ObjectStore): { url: string; env: Record<string, string> };
+  /** Bytes of the large round trip. */
+  readonly largeBytes: number;
+}
+
+const KEY = Buffer.from(randomBytes(32).toString('base64'));
+
+async function freshRepo(
+  backend: SuiteBackend,
+  key: Buffer = KEY,
+  lockTtlMs?: number,
+): Promise<{ store: ObjectStore; repo: Repository }> {
+  const store = await backend.makeStore();
+  await Repository.init(store, { key });
+  const repo = await Repository.open(store, { key, ...(lockTtlMs ? { lockTtlMs } : {}) });
+  return { store, repo };
+}
+
+async function chunkKeys(store: ObjectStore): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const info of store.list('chunks/')) keys.push(info.key);
+  return keys;
+}
+
+export function repositorySuite(backend: SuiteBackend): void {
+  describe(`repository on ${backend.name}`, () => {
+    it.each([
+      ['empty', 0],
+      ['1 byte', 1],
+      ['100 KiB (one short chunk)', 100 * 1024],
+      ['9 MiB (several chunks)', 9 * MiB],
+    ])('round trip: %s', async (_label, bytes) => {
+      const { repo } = await freshRepo(backend);
+      const writer = await repo.startBackup({ app: 'shop', member: 'orders' });
+      const put = await writer.put('data.copy', dataStream({ bytes, seed: 3 }), { format: 'copy' });
+      expect(put.bytes).toBe(bytes);
+      await writer.commit({
+        members: [{ name: 'orders', engine: 'postgres', markers: [{ kind: 'lsn', value: '0/1' }] }],
+      });
+      const back = await streamDigest(await repo.openArtifact(writer.backupId, 'orders', 'data.copy'));
+      expect(back).toEqual({ sha256: dataDigest({ bytes, seed: 3 }), bytes });
+      const manifest = await repo.readManifest(writer.backupId);
+      expect(manifest.members[0]?.markers).toEqual([{ kind: 'lsn', value: '0/1' }]);
+      expect(manifest.artifacts[0]?.meta).toEqual({ format: 'copy' });
+    });
+
+    it(`round trip of a large stream (${backend.largeBytes / MiB} MiB) in bounded memory`, async () => {
+      const { repo } = await freshRepo(backend);
+      const bytes = backend.largeBytes;
+      const writer = await repo.startBackup({ app: 'big' });
+      const rssBefore = process.memoryUsage().rss;
+      let peak = rssBefore;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+      try {
+        await writer.put('dump.sql', dataStream({ bytes, seed: 4 }));
+        await writer.commit();
+        expect(writer.stats.newBytesStored).toBeLessThan(bytes / 1.8); // compressed
+        const back = await streamDigest(await repo.openArtifact(writer.backupId, 'big', 'dump.sql'));
+        expect(back).toEqual({ sha256: dataDigest({ bytes, seed: 4 }), bytes });
+      } finally {
+        clearInterval(sampler);
+      }
+      // pipeline memory is bounded by chunks in flight, not by the stream size
+      expect(peak - rssBefore).toBeLessThan(200 * MiB);
+    });
+
+    it('dedup: an identical second backup uploads nothing; a changed spot (one 1 MiB block in 64) uploads ~2 chunks', async () => {
+      const { repo } = await freshRepo(backend);
+      const bytes = 64 * MiB;
+      const first = await repo.startBackup({ app: 'shop' });
+      await first.put('dump', dataStream({ bytes, seed: 5 }));
+      await first.commit();
+      const second = await repo.startBackup({ app: 'shop' });
+      await second.put('dump', dataStream({ bytes, seed: 5 }));
+      await second.commit();
+      expect(second.stats.newChunks).toBe(0);
+      expect(second.stats.newBytesStored).toBe(0);
+      const third = await repo.startBackup({ app: 'shop' });
+      // 64 bytes altered in one 1 MiB block of 64
+      await third.put('dump', dataStream({ bytes, seed: 5, mutate: (b) => b % 100 === 50 }));
+      await third.commit();
+      expect(third.stats.newChunks).toBeGreaterThan(0);
+      expect(third.stats.newBytesPlain / bytes).toBeLessThan(0.08);
+      console.log(`one changed spot: ${((100 * third.stats.newBytesPlain) / bytes).toFixed(2)}% new bytes`);
+      const back = await streamDigest(await repo.openArtifact(third.backupId, 'shop', 'dump'));
+      expect(back.sha256).toBe(dataDigest({ bytes, seed: 5, mutate: (b) => b % 100 === 50 }));
+    });
+
+    it('tampering with a chunk is detected and named (backup, artifact, chunk)', async () => {
+      const { store, repo } = await freshRepo(backend);
+      const writer = await repo.startBackup({ app: 'shop', member: 'orders' });
+      await writer.put('data.copy', dataStream({ bytes: 3 * MiB, seed: 6 }));
+      const manifest = await writer.commit();
+      const victim = manifest.artifacts[0]?.chunks[1]?.[0] ?? '';
+      const key = `chunks/${victim.slice(0, 2)}/${victim}`;
+      const object = await store.get(key);
+      object.writeUInt8(object.readUInt8(100) ^ 0x40, 100);
+      await store.put(key, [object]);
+      const failure = streamDigest(await repo.openArtifact(writer.backupId, 'orders', 'data.copy'));
+      await expect(failure).rejects.toThrow(RepositoryError);
+      await expect(failure).rejects.toThrow(
+        `backup ${writer.backupId} artifact orders/data.copy chunk ${victim}: authentication failed`,
+      );
+      const report = await repo.verify(writer.backupId);
+      expect(report.errors).toHaveLength(1);
+      expect(report.errors[0]).toMatchObject({
+        backupId: writer.backupId,
+        artifact: 'orders/data.copy',
+        chunk: victim,
+      });
+      // and a swapped chunk (valid object under another id) is caught too
+      const other = manifest.artifacts[0]?.chunks[2]?.[0] ?? '';
+      await store.put(`chunks/${other.slice(0, 2)}/${other}`, [
+        await store.get(
+          `chunks/${manifest.artifacts[0]?.chunks[0]?.[0].slice(0, 2) ?? ''}/${manifest.artifacts[0]?.chunks[0]?.[0] ?? ''}`,
+        ),
+      ]);
+      expect((await repo.verify()).errors.map((e) => e.chunk).sort()).toEqual([victim, other].sort());
+    });
+
+    it('a wrong or missing key is a clear error, never garbage', async () => {
+      const { store } = await freshRepo(backend);
+      await expect(Repository.open(store, { key: Buffer.from('not the right key at all') })).rejects.toThrow(
+        /wrong repository key/,
+      );
+      await expect(Repository.open(store, {})).rejects.toThrow(
+        /is encrypted: give its key with --key-file PATH or LIFEBOAT_REPO_KEY/,
+      );
+    });
+
+    it('an unencrypted repository warns loudly at init and still checks integrity', async () => {
+      const store = await backend.makeStore();
+      const { warnings } = await Repository.init(store);
+      expect(warnings.join('\n')).toMatch(/NO ENCRYPTION KEY.*UNENCRYPTED/);
+      await expect(Repository.init(store)).rejects.toThrow(/already initialised/);
+      const repo = await Repository.open(store);
+      const writer = await repo.startBackup({ app: 'x' });
+      await writer.put('a', dataStream({ bytes: MiB, seed: 1 }));
+      await writer.commit();
+      expect((await repo.verify()).errors).toEqual([]);
+    });
+
+    it('multi-member backups read back through ArtifactSource; abort leaves nothing visible', async () => {
+      const { repo } = await freshRepo(backend);
+      const writer = await repo.startBackup({ app: 'shop' });
+      await writer
+        .member('orders')
+        .put('schema.sql', dataStream({ bytes: 1000, seed: 1 }), { kind: 'schema' });
+      await writer.member('orders').put('data.copy', dataStream({ bytes: 2 * MiB, seed: 2 }));
+      await writer.member('users').put('users.bson', dataStream({ bytes: 5000, seed: 3 }));
+      await writer.commit();
+      const source = await repo.source(writer.backupId, 'orders');
+      expect(await source.list()).toEqual(['schema.sql', 'data.copy']);
+      expect(await source.meta('schema.sql')).toEqual({ kind: 'schema' });
+      expect((await streamDigest(source.open('data.copy'))).sha256).toBe(
+        dataDigest({ bytes: 2 * MiB, seed: 2 }),
+      );
+      const aborted = await repo.startBackup({ app: 'shop' });
+      await aborted.put('x', dataStream({ bytes: MiB, seed: 9 }));
+      await aborted.abort();
+      expect((await repo.list()).map((b) => b.backupId)).toEqual([writer.backupId]);
+      await expect(repo.readManifest(aborted.backupId)).rejects.toThrow(/does not exist/);
+    });
+
+    it('prune: retention, with a concurrent backup nothing it uses is deleted; orphans go later', async () => {
+      const { store, repo } = await freshRepo(backend);
+      const ids: string[] = [];
+      for (const seed of [10, 11]) {
+        const w = await repo.startBackup({ app: 'shop' });
+        await w.put('dump', dataStream({ bytes: 2 * MiB, seed }));
+        await w.commit();
+        ids.push(w.backupId);
+      }
+      // a backup in progress that reuses backup 0's data (which prune is about to drop)
+      const running = await repo.startBackup({ app: 'shop' });
+      await running.put('dump', dataStream({ bytes: 2 * MiB, seed: 10 }));
+      const during = await repo.prune({ policy: { keepLast: 1 } });
+      expect(during.removed).toEqual([ids[0]]);
+      expect(during.chunksDeleted).toBe(0);
+      expect(during.deferredReason).toMatch(new RegExp(`backup ${running.backupId} in progress`));
+      await running.commit();
+      expect((await repo.verify()).errors).toEqual([]);
+      // now backup 1 is the oldest; keepLast 1 keeps only the running (now committed) one
+      const after = await repo.prune({ policy: { keepLast: 1 } });
+      expect(after.removed).toEqual([ids[1]]);
+      expect(after.chunksDeleted).toBeGreaterThan(0);
+      expect((await repo.verify()).errors).toEqual([]);
+      const left = new Set(
+        (await repo.readManifest(running.backupId)).artifacts.flatMap((a) => a.chunks.map(([id]) => id)),
+      );
+      expect((await chunkKeys(store)).length).toBe(left.size);
+    });
+
+    it('a backup waits for a running prune before relying on existing chunks', async () => {
+      const { store, repo } = await freshRepo(backend);
+      const pruneLock = await HeldLock.acquire(store, 'prune', 'test', 60_000);
+      const t0 = Date.now();
+      setTimeout(() => void pruneLock.release(), 1200);
+      const w = await repo.startBackup({ app: 'shop' });
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+      await w.abort();
+    });
+
+    it('a killed backup process leaves no visible backup, and prune removes its orphans', async () => {
+      const { store, repo } = await freshRepo(backend, KEY, 1500);
+      const target = backend.childTarget(store);
+      const child = spawn(
+        process.execPath,
+        [join(dirname(fileURLToPath(import.meta.url)), '_backup-child.ts')],
+        {
+          env: {
+            ...process.env,
+            ...target.env,
+            REPO_URL: target.url,
+            LIFEBOAT_REPO_KEY: KEY.toString('utf8'),
+            LOCK_TTL_MS: '1500',
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      await new Promise<void>((resolve, reject) => {
+        child.on('exit', (code) => {
+          reject(new Error(`child exited ${code}: ${stderr}`));
+        });
+        child.stdout.on('data', (d: Buffer) => {
+          const m = /chunks (\d+)/.exec(d.toString());
+          if (m && Number(m[1]) >= 5) resolve();
+        });
+      });
+      child.removeAllListeners('exit');
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+      expect(await repo.list()).toEqual([]);
+      const orphans = (await chunkKeys(store)).length;
+      expect(orphans).toBeGreaterThanOrEqual(5);
+      // its lock is still live: prune must not touch the chunks yet
+      const early = await repo.prune({ policy: { keepLast: 1 } });
+      expect(early.chunksDeleted).toBe(0);
+      await new Promise((r) => setTimeout(r, 1700));
+      const late = await repo.prune({ policy: { keepLast: 1 } });
+      expect(late.chunksDeleted).toBe(orphans);
+      expect(late.locksRemoved).toBe(1);
+      expect(await chunkKeys(store)).toEqual([]);
+    });
+  });
+}
+
+export { largeBytes };

@@ -1,0 +1,12 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalStore } from '../../../engine/repository/index.ts';
+import { largeBytes, repositorySuite } from './_suite.ts';
+
+repositorySuite({
+  name: 'a local directory',
+  makeStore: () => Promise.resolve(new LocalStore(mkdtempSync(join(tmpdir(), 'lifeboat-repo-')))),
+  childTarget: (store) => ({ url: store.location, env: {} }),
+  largeBytes: largeBytes(),
+});
