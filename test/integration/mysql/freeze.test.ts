@@ -21,7 +21,11 @@ async function settlesWithin(p: Promise<unknown>, ms: number): Promise<number | 
     () => Date.now() - t0,
     () => Date.now() - t0,
   );
-  const timer = new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), ms));
+  const timer = new Promise<'pending'>((resolve) =>
+    setTimeout(() => {
+      resolve('pending');
+    }, ms),
+  );
   return Promise.race([done, timer]);
 }
 
