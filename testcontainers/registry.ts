@@ -7,6 +7,10 @@ import { startMariadb, type MariadbServer } from './mariadb.ts';
 import { startMariadbReplica, type MariadbReplicaServer } from './mariadb-replica.ts';
 import { startPostgres, type PostgresServer } from './postgres.ts';
 import { startPostgresStandby, type PostgresStandbyServer } from './postgres-standby.ts';
+import { startFerretdb, type FerretdbServer } from './ferretdb.ts';
+import { startCassandra, type CassandraServer } from './cassandra.ts';
+import { startS3, type S3Server } from './s3.ts';
+import { startKube, type KubeServer } from './kube.ts';
 
 /** Server name → handle type. */
 export interface ServerTypes {
@@ -14,6 +18,10 @@ export interface ServerTypes {
   'postgres-standby': PostgresStandbyServer;
   mariadb: MariadbServer;
   'mariadb-replica': MariadbReplicaServer;
+  ferretdb: FerretdbServer;
+  cassandra: CassandraServer;
+  s3: S3Server;
+  kube: KubeServer;
 }
 
 export type ServerName = keyof ServerTypes;
@@ -28,6 +36,10 @@ export const STARTERS: Starters = {
   'postgres-standby': async (get) => startPostgresStandby(await get('postgres')),
   mariadb: () => startMariadb(),
   'mariadb-replica': async (get) => startMariadbReplica(await get('mariadb')),
+  ferretdb: () => startFerretdb(),
+  cassandra: () => startCassandra(),
+  s3: () => startS3(),
+  kube: () => startKube(),
 };
 
 /** Every shared server name, in the order `servers:check` runs them. */
