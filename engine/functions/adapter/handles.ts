@@ -1,0 +1,3 @@
+/** Handle kinds in the per-member HandleBag. */
+export const FENCE_HANDLE = 'fence';
+export const SNAPSHOT_HANDLE = 'snapshot';

@@ -1,0 +1,31 @@
+/**
+ * Functions generated for every registered adapter: `<engine>.probe`, `.dump`, `.load`,
+ * `.freeze`, `.thaw`, `.pinSnapshot`, `.releaseSnapshot`, `.fingerprint`. Each calls the
+ * DatabaseAdapter method of the same meaning; the list below is explicit.
+ */
+import type { DatabaseAdapter } from '../../../adapters/types.ts';
+import type { BlueprintFunction } from '../types.ts';
+import { dumpFunction } from './dump.ts';
+import { fingerprintFunction } from './fingerprint.ts';
+import { freezeFunction } from './freeze.ts';
+import { loadFunction } from './load.ts';
+import { pinSnapshotFunction } from './pin-snapshot.ts';
+import { probeFunction } from './probe.ts';
+import { releaseSnapshotFunction } from './release-snapshot.ts';
+import { thawFunction } from './thaw.ts';
+
+export const ADAPTER_FUNCTION_FACTORIES: readonly ((adapter: DatabaseAdapter) => BlueprintFunction)[] = [
+  probeFunction,
+  dumpFunction,
+  loadFunction,
+  freezeFunction,
+  thawFunction,
+  pinSnapshotFunction,
+  releaseSnapshotFunction,
+  fingerprintFunction,
+];
+
+/** All adapter functions for `adapters`, in a stable order. */
+export function adapterFunctions(adapters: readonly DatabaseAdapter[]): BlueprintFunction[] {
+  return adapters.flatMap((adapter) => ADAPTER_FUNCTION_FACTORIES.map((factory) => factory(adapter)));
+}

@@ -1,0 +1,132 @@
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { execa } from 'execa';
+import { z } from 'zod';
+import { CancelledError, ProcessError } from '../errors.ts';
+import { redactSecrets } from '../redact.ts';
+import { defineFunction } from './define-function.ts';
+
+const TAIL_BYTES = 4096;
+
+/** A shell-like rendering of argv for messages; secrets are redacted by the caller. */
+export function printableCommand(argv: readonly string[]): string {
+  return argv
+    .map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`))
+    .join(' ');
+}
+
+/** Keeps the last `limit` bytes written to it, for error messages. */
+class Tail {
+  #chunks: Buffer[] = [];
+  #size = 0;
+  readonly #limit: number;
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+  push(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+    while (this.#size - (this.#chunks[0]?.length ?? 0) >= this.#limit && this.#chunks.length > 1) {
+      this.#size -= this.#chunks.shift()?.length ?? 0;
+    }
+  }
+  text(): string {
+    const all = Buffer.concat(this.#chunks);
+    return all.subarray(Math.max(0, all.length - this.#limit)).toString('utf8');
+  }
+}
+
+/**
+ * Run a local process. argv is an array (no shell), so template values cannot inject
+ * commands. Credentials reach the process only through `credentialsEnv` (environment),
+ * never argv; they are also redacted from any error text.
+ */
+export const execFunction = defineFunction({
+  name: 'exec',
+  description:
+    'Run a local process (argv array, no shell). Optionally stream its stdout into an artifact or feed an artifact to its stdin.',
+  args: z.strictObject({
+    command: z.array(z.string()).min(1).describe('argv: program and arguments'),
+    env: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('extra environment variables (no secrets here)'),
+    credentialsEnv: z
+      .record(z.string(), z.enum(['username', 'password']))
+      .default({})
+      .describe(
+        "environment variables to fill from the workload's credentials, e.g. { PGPASSWORD: password }",
+      ),
+    cwd: z.string().optional(),
+    stdoutTo: z.string().optional().describe('store stdout as this artifact of the member'),
+    stdinFrom: z.string().optional().describe('feed this artifact of the member to stdin'),
+  }),
+  outputs: ['exitCode', 'stdout', 'bytes'],
+  async exec(args, ctx) {
+    const [file, ...rest] = args.command;
+    const secrets: string[] = [];
+    const env: Record<string, string> = { ...args.env };
+    for (const [name, field] of Object.entries(args.credentialsEnv)) {
+      const value = ctx.workload.credentials[field];
+      if (value !== undefined) {
+        env[name] = value;
+        if (field === 'password') secrets.push(value);
+      }
+    }
+    const { password } = ctx.workload.credentials;
+    if (password) secrets.push(password);
+    const command = redactSecrets(printableCommand(args.command), secrets);
+
+    const child = execa(file ?? '', rest, {
+      env,
+      ...(args.cwd !== undefined && { cwd: args.cwd }),
+      cancelSignal: ctx.signal,
+      forceKillAfterDelay: 5000,
+      reject: false,
+      buffer: false,
+      stdin: args.stdinFrom === undefined ? 'ignore' : 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
+    const stderr = new Tail(TAIL_BYTES);
+    const stdoutTail = new Tail(64 * 1024);
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr.push(chunk);
+    });
+    let bytes = 0;
+    const count = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        bytes += chunk.length;
+        ctx.progress.bytes(chunk.length);
+        callback(null, chunk);
+      },
+    });
+
+    const io: Promise<unknown>[] = [];
+    if (args.stdinFrom !== undefined) {
+      const input: Readable = ctx.artifacts.source().open(args.stdinFrom);
+      const stdin = child.stdin;
+      if (stdin) io.push(pipeline(input, count, stdin));
+    }
+    if (args.stdoutTo !== undefined) {
+      const out = args.stdinFrom === undefined ? child.stdout.pipe(count) : child.stdout;
+      io.push(ctx.artifacts.sink().put(args.stdoutTo, out));
+    } else {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdoutTail.push(chunk);
+      });
+    }
+    const [result, ioResult] = await Promise.all([child, Promise.allSettled(io)]);
+    if (ctx.signal.aborted)
+      throw new CancelledError(`${command} was cancelled`, { cause: ctx.signal.reason });
+    if (result.exitCode !== 0 || result.failed) {
+      // A program that never started has no exit code: say why (e.g. spawn ENOENT).
+      const why =
+        result.exitCode === undefined && !result.signal ? (result.originalMessage ?? '') : stderr.text();
+      throw new ProcessError(command, result.exitCode, redactSecrets(why, secrets));
+    }
+    const ioFailure = ioResult.find((r) => r.status === 'rejected');
+    if (ioFailure) throw ioFailure.reason;
+    return { exitCode: 0, stdout: redactSecrets(stdoutTail.text(), secrets), bytes };
+  },
+});
