@@ -48,12 +48,12 @@ function startWriter(
     password: server.password,
     database,
   });
-  let running = true;
+  const state = { running: true };
   let commits = 0;
   const loop = (async () => {
     await client.connect();
     let i = 0;
-    while (running) {
+    while (isRunning(state)) {
       i++;
       const from = 1 + (i % ACCOUNTS);
       const to = 1 + ((i * 7) % ACCOUNTS);
@@ -76,10 +76,15 @@ function startWriter(
   return {
     commits: () => commits,
     stop: async () => {
-      running = false;
+      state.running = false;
       await loop;
     },
   };
+}
+
+/** Read through a function: the flag changes across awaits. */
+function isRunning(state: { readonly running: boolean }): boolean {
+  return state.running;
 }
 
 async function invariants(
