@@ -81,10 +81,18 @@ export async function logTail(path: string, lines = 20): Promise<string> {
 }
 
 const live = new Set<ChildProcess>();
-// A test process that dies must not leave servers behind holding ports and memory.
-process.once('exit', () => {
+function killAll(): void {
   for (const child of live) child.kill('SIGKILL');
-});
+}
+// A test process that dies must not leave servers behind holding ports and memory.
+process.once('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killAll();
+    // Keep the default behaviour (terminate) unless someone else handles the signal.
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  });
+}
 
 /** A server child process whose stdout and stderr go to a log file. */
 export interface ServerProcess {

@@ -78,7 +78,7 @@ async function kubeVersion(base: string, tls: Tls): Promise<string> {
 
 /**
  * Starts a private etcd and kube-apiserver on free loopback ports (binaries from
- * `testcontainers/install etcd kube_apiserver`), waits until it is ready and the
+ * `testcontainers/install etcd kube-apiserver`), waits until it is ready and the
  * `default` namespace exists, and writes a kubeconfig. With `LIFEBOAT_TEST_KUBECONFIG`
  * set, uses that cluster instead (its current context).
  * @throws TestServerError naming the install command when a binary is missing.
@@ -92,7 +92,7 @@ export async function startKube(options: { name?: string } = {}): Promise<KubeSe
   const etcd = join(CACHE_BIN, 'etcd');
   const apiserver = join(CACHE_BIN, 'kube-apiserver');
   if (!existsSync(etcd)) throw notInstalled(name, 'etcd', 'etcd', KUBECONFIG_ENV);
-  if (!existsSync(apiserver)) throw notInstalled(name, 'kube-apiserver', 'kube_apiserver', KUBECONFIG_ENV);
+  if (!existsSync(apiserver)) throw notInstalled(name, 'kube-apiserver', 'kube-apiserver', KUBECONFIG_ENV);
   const dir = await serverDir(name);
   return withCleanup(async (onFail) => {
     const [etcdPort = 0, peerPort = 0, port = 0] = await freePorts(3);
