@@ -69,7 +69,10 @@ function errorName(error: unknown): string {
 
 function isMissing(error: unknown): boolean {
   const e = error as { $metadata?: { httpStatusCode?: number } };
-  return ['NoSuchKey', 'NotFound'].includes(errorName(error)) || e.$metadata?.httpStatusCode === 404;
+  const name = errorName(error);
+  // a missing bucket is a configuration error, not a missing object
+  if (name === 'NoSuchBucket') return false;
+  return ['NoSuchKey', 'NotFound'].includes(name) || e.$metadata?.httpStatusCode === 404;
 }
 
 export class S3Store implements ObjectStore {
@@ -281,10 +284,7 @@ export class S3Store implements ObjectStore {
         );
       } catch (error) {
         if (isMissing(error)) continue;
-        if (
-          errorName(error) === 'AccessDenied' ||
-          (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403
-        ) {
+        if (isLockRefusal(error)) {
           throw new ObjectLockedError(key, { cause: error });
         }
         throw error;
@@ -308,4 +308,14 @@ export class S3Store implements ObjectStore {
 
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
+}
+
+/** Servers word it differently: AWS says AccessDenied, MinIO InvalidRequest "Object is WORM protected". */
+function isLockRefusal(error: unknown): boolean {
+  const e = error as { message?: string; $metadata?: { httpStatusCode?: number } };
+  return (
+    errorName(error) === 'AccessDenied' ||
+    e.$metadata?.httpStatusCode === 403 ||
+    /WORM|retention|object lock|legal hold/i.test(e.message ?? '')
+  );
 }

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { RepositoryError } from '../../../engine/errors.ts';
 import { HeldLock } from '../../../engine/repository/locks.ts';
 import { Repository, type ObjectStore } from '../../../engine/repository/index.ts';
-import { dataDigest, dataStream, largeBytes, MiB, streamDigest } from './_helpers.ts';
+import { dataDigest, dataStream, MiB, streamDigest } from './_helpers.ts';
 
 export interface SuiteBackend {
   readonly name: string;
@@ -266,5 +266,3 @@ export function repositorySuite(backend: SuiteBackend): void {
     });
   });
 }
-
-export { largeBytes };

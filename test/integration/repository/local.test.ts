@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStore } from '../../../engine/repository/index.ts';
-import { largeBytes, repositorySuite } from './_suite.ts';
+import { repositorySuite } from './_suite.ts';
+import { largeBytes } from './_helpers.ts';
 
 repositorySuite({
   name: 'a local directory',

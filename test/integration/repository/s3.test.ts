@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { useServer } from '../../../testcontainers/index.ts';
+import {
+  Repository,
+  S3Store,
+  ObjectLockedError,
+  type S3StoreOptions,
+} from '../../../engine/repository/index.ts';
+import { openStore } from '../../../engine/repository/store-url.ts';
+import { repositorySuite } from './_suite.ts';
+import { dataDigest, dataStream, largeBytes, MiB, streamDigest } from './_helpers.ts';
+
+const server = await useServer('s3');
+
+function options(bucket: string, prefix: string): S3StoreOptions {
+  return {
+    bucket,
+    prefix,
+    endpoint: server.endpoint,
+    region: server.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+  };
+}
+
+const fresh = (bucket: string): S3Store =>
+  new S3Store(options(bucket, `t-${randomBytes(6).toString('hex')}`));
+
+repositorySuite({
+  name: `S3 (${server.name} ${server.version})`,
+  makeStore: () => Promise.resolve(fresh(server.bucket)),
+  childTarget: (store) => {
+    const prefix = /^s3:\/\/[^/]+\/([^ ]+)\//.exec(store.location)?.[1] ?? '';
+    return {
+      url: `s3://${server.bucket}/${prefix}?endpoint=${encodeURIComponent(server.endpoint)}&region=${server.region}&pathStyle=true`,
+      env: { AWS_ACCESS_KEY_ID: server.accessKeyId, AWS_SECRET_ACCESS_KEY: server.secretAccessKey },
+    };
+  },
+  largeBytes: largeBytes(64 * MiB),
+});
+
+describe('S3 object lock and multipart', () => {
+  const key = Buffer.from(randomBytes(32).toString('hex'));
+
+  it('chunks and manifests are locked: deletes are refused; reuse extends retention; prune keeps locked backups', async () => {
+    const store = fresh(server.lockedBucket);
+    await Repository.init(store, { key, lock: { mode: 'GOVERNANCE', days: 1 } });
+    const repo = await Repository.open(store, { key });
+    const first = await repo.startBackup({ app: 'shop' });
+    await first.put('dump', dataStream({ bytes: 3 * MiB, seed: 21 }));
+    const m1 = await first.commit();
+    const chunk = m1.artifacts[0]?.chunks[0]?.[0] ?? '';
+    const chunkKey = `chunks/${chunk.slice(0, 2)}/${chunk}`;
+    const info = await store.head(chunkKey);
+    expect(info?.retainUntil?.getTime()).toBeGreaterThan(Date.now() + 23 * 3600_000);
+    await expect(store.delete(chunkKey)).rejects.toBeInstanceOf(ObjectLockedError);
+    await expect(store.delete(`manifests/${first.backupId}`)).rejects.toBeInstanceOf(ObjectLockedError);
+    expect(await store.head(chunkKey)).toBeDefined();
+
+    // a second backup reusing the chunks with a longer retention extends theirs
+    const until = new Date(Date.now() + 3 * 86_400_000);
+    const second = await repo.startBackup({ app: 'shop', retainUntil: until });
+    await second.put('dump', dataStream({ bytes: 3 * MiB, seed: 21 }));
+    await second.commit();
+    expect(second.stats.newChunks).toBe(0);
+    expect((await store.head(chunkKey))?.retainUntil?.getTime()).toBeGreaterThanOrEqual(
+      until.getTime() - 1000,
+    );
+
+    // policy says keep 1, but the older backup is still under retention: prune keeps it
+    const report = await repo.prune({ policy: { keepLast: 1 } });
+    expect(report.removed).toEqual([]);
+    expect(report.retained).toEqual([first.backupId]);
+    expect((await repo.verify()).errors).toEqual([]);
+  });
+
+  it('streams go up as multipart uploads (with retention) and read back intact', async () => {
+    const store = fresh(server.lockedBucket);
+    const bytes = 20 * MiB + 123; // 3 parts of 8 MiB
+    await store.put('big/object', dataStream({ bytes, seed: 22 }), {
+      retention: { mode: 'GOVERNANCE', until: new Date(Date.now() + 3600_000) },
+    });
+    expect((await store.head('big/object'))?.size).toBe(bytes);
+    expect((await streamDigest(await store.getStream('big/object'))).sha256).toBe(
+      dataDigest({ bytes, seed: 22 }),
+    );
+    await expect(store.delete('big/object')).rejects.toBeInstanceOf(ObjectLockedError);
+  });
+
+  it('a failing multipart stream aborts the upload and leaves no object', async () => {
+    const store = fresh(server.bucket);
+    async function* broken(): AsyncGenerator<Buffer> {
+      yield Buffer.alloc(9 * MiB, 1);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      throw new Error('source died');
+    }
+    await expect(store.put('x/broken', Readable.from(broken()))).rejects.toThrow('source died');
+    expect(await store.head('x/broken')).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'missing bucket',
+      () =>
+        openStore(
+          `s3://no-such-bucket-${randomBytes(3).toString('hex')}?endpoint=${server.endpoint}&pathStyle=true`,
+          { credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey } },
+        ),
+      /bucket does not exist/,
+    ],
+    [
+      'unreachable endpoint',
+      () =>
+        openStore('s3://b?endpoint=http://127.0.0.1:9&pathStyle=true', {
+          credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+        }),
+      /endpoint unreachable \(ECONNREFUSED\)/,
+    ],
+    [
+      'wrong credentials',
+      () =>
+        openStore(`s3://${server.bucket}?endpoint=${server.endpoint}&pathStyle=true`, {
+          credentials: { accessKeyId: 'nobody', secretAccessKey: 'wrong-secret-0000' },
+        }),
+      /credentials rejected/,
+    ],
+  ])('%s is one clear line', async (_label, make, message) => {
+    const error = await Repository.open(make()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+});
