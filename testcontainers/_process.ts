@@ -3,6 +3,7 @@
  * processes with a log file, readiness polling and orderly shutdown.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { chown, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -61,14 +62,19 @@ export async function freePorts(n: number): Promise<number[]> {
 /** A fresh private directory for one server, owned by `owner` when given. */
 export async function serverDir(name: string, owner?: { uid: number; gid: number }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `lifeboat-${name}-`));
+  liveDirs.add(dir);
   if (owner) await chown(dir, owner.uid, owner.gid);
   return dir;
 }
 
 /** Removes a server directory; tolerant of files still being closed by a dying process. */
 export async function removeDir(dir: string): Promise<void> {
+  liveDirs.delete(dir);
   await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 }
+
+/** Directories of running servers, removed if the process is killed; not failed starts' ones. */
+const liveDirs = new Set<string>();
 
 /** The last `lines` lines of a log file, or '' if it cannot be read. */
 export async function logTail(path: string, lines = 20): Promise<string> {
@@ -83,6 +89,7 @@ export async function logTail(path: string, lines = 20): Promise<string> {
 const live = new Set<ChildProcess>();
 function killAll(): void {
   for (const child of live) child.kill('SIGKILL');
+  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 }
 // A test process that dies must not leave servers behind holding ports and memory.
 process.once('exit', killAll);
@@ -215,6 +222,7 @@ export function secondsSince(t0: number): number {
  * it) so the error's log path stays readable.
  */
 export async function withCleanup<T>(
+  dir: string,
   start: (cleanup: (fn: () => Promise<void>) => void) => Promise<T>,
 ): Promise<T> {
   const undo: (() => Promise<void>)[] = [];
@@ -222,6 +230,7 @@ export async function withCleanup<T>(
     return await start((fn) => undo.push(fn));
   } catch (err) {
     for (const fn of undo.reverse()) await fn().catch(() => undefined);
+    liveDirs.delete(dir); // kept: the error names the log inside it
     throw err;
   }
 }

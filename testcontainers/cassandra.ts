@@ -165,7 +165,7 @@ export async function startCassandra(options: { name?: string } = {}): Promise<C
   const jamm = existsSync(LIB) ? readdirSync(LIB).find((f) => /^jamm-.*\.jar$/.test(f)) : undefined;
   if (jamm === undefined) throw notInstalled(name, `Cassandra jars (${LIB})`, 'cassandra', CASSANDRA_URL_ENV);
   const dir = await serverDir(name);
-  return withCleanup(async (onFail) => {
+  return withCleanup(dir, async (onFail) => {
     const [native = 0, storage = 0, jmx = 0] = await freePorts(3);
     await writeFile(join(dir, 'cassandra.yaml'), cassandraYaml({ native, storage }));
     await writeFile(join(dir, 'logback.xml'), LOGBACK);

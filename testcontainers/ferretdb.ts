@@ -76,7 +76,7 @@ export async function startFerretdb(options: { name?: string } = {}): Promise<Fe
   const ferretdb = join(CACHE_BIN, 'ferretdb');
   if (!existsSync(ferretdb)) throw notInstalled(name, 'ferretdb', 'ferretdb', MONGODB_URL_ENV);
   const dir = await serverDir(name);
-  return withCleanup(async (onFail) => {
+  return withCleanup(dir, async (onFail) => {
     const [port = 0] = await freePorts(1);
     const password = randomBytes(16).toString('hex');
     await mkdir(join(dir, 'data'));

@@ -94,7 +94,7 @@ export async function startKube(options: { name?: string } = {}): Promise<KubeSe
   if (!existsSync(etcd)) throw notInstalled(name, 'etcd', 'etcd', KUBECONFIG_ENV);
   if (!existsSync(apiserver)) throw notInstalled(name, 'kube-apiserver', 'kube-apiserver', KUBECONFIG_ENV);
   const dir = await serverDir(name);
-  return withCleanup(async (onFail) => {
+  return withCleanup(dir, async (onFail) => {
     const [etcdPort = 0, peerPort = 0, port = 0] = await freePorts(3);
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
     const peerUrl = `http://127.0.0.1:${peerPort}`;

@@ -41,7 +41,7 @@ export async function startMariadbReplica(
 
   const bins = findMariadb(name);
   const dir = await serverDir(name);
-  return withCleanup(async (onFail) => {
+  return withCleanup(dir, async (onFail) => {
     const password = randomBytes(16).toString('hex');
     const [port = 0] = await freePorts(1);
     const dataDir = join(dir, 'data');

@@ -41,7 +41,7 @@ export async function startPostgresStandby(
   const binDir = primary.binDir || findPgBinDir(name);
   const user = unprivilegedUser();
   const dir = await serverDir(name, user);
-  return withCleanup(async (onFail) => {
+  return withCleanup(dir, async (onFail) => {
     const [port = 0] = await freePorts(1);
     const dataDir = join(dir, 'data');
     await runTool(name, {

@@ -42,7 +42,7 @@ export async function startPostgres(options: { name?: string } = {}): Promise<Po
   const binDir = findPgBinDir(name);
   const user = unprivilegedUser();
   const dir = await serverDir(name, user);
-  return withCleanup(async (onFail) => {
+  return withCleanup(dir, async (onFail) => {
     const password = randomBytes(16).toString('hex');
     const [port = 0] = await freePorts(1);
     const dataDir = join(dir, 'data');

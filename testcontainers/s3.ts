@@ -94,7 +94,7 @@ export async function startS3(options: { name?: string } = {}): Promise<S3Server
   const minio = join(CACHE_BIN, 'minio');
   if (!existsSync(minio)) throw notInstalled(name, 'minio', 'minio', S3_URL_ENV);
   const dir = await serverDir(name);
-  return withCleanup(async (onFail) => {
+  return withCleanup(dir, async (onFail) => {
     const [port = 0, consolePort = 0] = await freePorts(2);
     const endpoint: S3Endpoint = {
       endpoint: `http://127.0.0.1:${port}`,
