@@ -22,7 +22,7 @@ import {
 import { listDatabases, readDatabase, readUsers, type DatabaseInfo, type TableInfo } from './catalog.ts';
 import { resolveTarget } from './connect.ts';
 import { pinSnapshotSession, sessionForToken, type SnapshotSession } from './pin-snapshot.ts';
-import { TableHasher } from './row-hash.ts';
+import { loadRowHash, TableHasher } from './row-hash.ts';
 import { postStatements, renderScript } from './script.ts';
 import { readServerInfo } from './server-info.ts';
 import { tableStatements } from './table-stream.ts';
@@ -83,6 +83,7 @@ export async function dump(
       .flatMap((db) => db.tables.map((table) => ({ db: db.name, table })))
       .sort((a, b) => b.table.approxBytes - a.table.approxBytes);
     options.progress.estimate({ bytes: jobs.reduce((n, j) => n + j.table.approxBytes, 0) });
+    const rowHash = await loadRowHash();
     const fingerprint: Record<string, TableFingerprint> = {};
     const stored = new Map<string, number>();
     // First failure stops every stream (no partial capture is reported as done).
@@ -95,7 +96,7 @@ export async function dump(
         try {
           for (let job = jobs[next++]; job !== undefined; job = jobs[next++]) {
             if (signal.aborted) return;
-            const hasher = new TableHasher();
+            const hasher = new TableHasher(rowHash);
             const body = tableStatements(conn, target, job.db, job.table, hasher, {
               signal,
               onProgress: (bytes, rows) => {

@@ -6,7 +6,7 @@ import type { Fingerprint, TableFingerprint, Workload } from '../../engine/model
 import { listDatabases, readDatabase } from './catalog.ts';
 import { resolveTarget } from './connect.ts';
 import { pinSnapshotSession } from './pin-snapshot.ts';
-import { TableHasher } from './row-hash.ts';
+import { loadRowHash, TableHasher } from './row-hash.ts';
 import { tableStatements } from './table-stream.ts';
 
 /** Fingerprint `databases` (default: the workload's, or all user databases) on the primary. */
@@ -23,11 +23,12 @@ export async function fingerprint(
   try {
     const conn = session.connections[0];
     if (conn === undefined) return {};
+    const rowHash = await loadRowHash();
     const out: Record<string, TableFingerprint> = {};
     for (const db of await listDatabases(conn, target, options.databases ?? workload.databases)) {
       const info = await readDatabase(conn, target, db);
       for (const table of info.tables) {
-        const hasher = new TableHasher();
+        const hasher = new TableHasher(rowHash);
         for await (const _chunk of tableStatements(conn, target, db, table, hasher, {
           signal: options.signal,
         })) {

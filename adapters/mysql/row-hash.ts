@@ -1,23 +1,40 @@
 /**
- * Order-independent table hashing: each row's canonical bytes are hashed and the digests
- * are added lane-wise (four 32-bit lanes, modulo 2^32 each). Addition, unlike XOR, keeps
- * duplicate rows from cancelling out, and any row order gives the same result, so a dump
- * read by several streams and a restored copy read in another order compare equal. Pure.
+ * Order-independent table hashing: each row's canonical bytes are hashed with xxHash64
+ * and the hashes are summed modulo 2^64. A sum, unlike XOR, keeps duplicate rows from
+ * cancelling out, and any row order gives the same result, so a dump read by several
+ * streams and a restored copy read in another order compare equal. The chance that two
+ * different tables collide is about 2^-64 (accidental damage, not an adversary). xxHash64
+ * (WebAssembly) costs ~0.3 µs per row here where SHA-256 cost ~1.8 µs.
  */
-import { hash } from 'node:crypto';
+import xxhash from 'xxhash-wasm';
 import type { TableFingerprint } from '../../engine/model/index.ts';
+
+/** A 64-bit row hash function. */
+export type RowHash = (row: Uint8Array) => bigint;
+
+let loading: Promise<RowHash> | undefined;
+
+/** The row hash (the WebAssembly module is compiled once per process). */
+export function loadRowHash(): Promise<RowHash> {
+  loading ??= xxhash().then((api) => (row: Uint8Array) => api.h64Raw(row));
+  return loading;
+}
+
+const MASK = (1n << 64n) - 1n;
 
 /** Accumulates one table's fingerprint while its rows stream by. */
 export class TableHasher {
+  readonly #hash: RowHash;
   #rows = 0;
-  readonly #lanes = new Uint32Array(4);
+  #sum = 0n;
+
+  constructor(hash: RowHash) {
+    this.#hash = hash;
+  }
 
   /** Add one row, given as its canonical encoding (see `encodeRow`). */
-  add(row: Buffer): void {
-    const digest = hash('sha256', row, 'buffer');
-    for (let i = 0; i < 4; i++) {
-      this.#lanes[i] = ((this.#lanes[i] as number) + digest.readUInt32BE(i * 4)) >>> 0;
-    }
+  add(row: Uint8Array): void {
+    this.#sum = (this.#sum + this.#hash(row)) & MASK;
     this.#rows++;
   }
 
@@ -25,10 +42,8 @@ export class TableHasher {
     return this.#rows;
   }
 
-  /** The fingerprint so far: row count and the 128-bit lane sum as hex. */
+  /** The fingerprint so far: row count and the 64-bit sum as 16 hex digits. */
   result(): TableFingerprint {
-    const out = Buffer.alloc(16);
-    for (let i = 0; i < 4; i++) out.writeUInt32BE(this.#lanes[i] as number, i * 4);
-    return { rows: this.#rows, hash: out.toString('hex') };
+    return { rows: this.#rows, hash: this.#sum.toString(16).padStart(16, '0') };
   }
 }

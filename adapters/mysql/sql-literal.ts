@@ -56,73 +56,104 @@ export function quoteIdent(name: string): string {
   return '`' + name.replaceAll('`', '``') + '`';
 }
 
-const NULL = Buffer.from('NULL');
 const QUOTE = 0x27;
 const BACKSLASH = 0x5c;
-const HEX_OPEN = Buffer.from("X'");
-const HEX_CLOSE = Buffer.from("'");
-const QUOTE_BUF = Buffer.from("'");
 
-/** Bytes that must be escaped inside a quoted literal, mapped to the escape's second byte. */
-const ESCAPES = new Map<number, number>([
-  [0x00, 0x30], // \0
-  [0x0a, 0x6e], // \n : keeps every statement on one line
-  [0x0d, 0x72], // \r
-  [0x1a, 0x5a], // \Z
-  [BACKSLASH, BACKSLASH],
-  [QUOTE, QUOTE],
-]);
+/** Escape byte → second byte of its backslash escape (0 = no escape needed). */
+const ESCAPE = new Uint8Array(256);
+ESCAPE[0x00] = 0x30; // \0
+ESCAPE[0x0a] = 0x6e; // \n : keeps every statement on one line
+ESCAPE[0x0d] = 0x72; // \r
+ESCAPE[0x1a] = 0x5a; // \Z
+ESCAPE[BACKSLASH] = BACKSLASH;
+ESCAPE[QUOTE] = QUOTE;
 
-function needsEscape(bytes: Buffer): boolean {
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i] as number;
-    if (b === QUOTE || b === BACKSLASH || b === 0x0a || b === 0x0d || b === 0x00 || b === 0x1a) return true;
+/**
+ * Writes canonical literals straight into one growing buffer (no per-value allocation):
+ * the hot path of every dump and fingerprint.
+ */
+export class LiteralWriter {
+  buf: Buffer;
+  len = 0;
+
+  constructor(capacity = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(capacity);
   }
-  return false;
+
+  /** Make room for `n` more bytes. */
+  ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(bigger, 0, 0, this.len);
+    this.buf = bigger;
+  }
+
+  bytes(b: Buffer): void {
+    this.ensure(b.length);
+    this.len += b.copy(this.buf, this.len);
+  }
+
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.len++] = b;
+  }
+
+  /** Append one value's literal (`null` is SQL NULL). */
+  literal(value: Buffer | null, kind: ColumnKind): void {
+    if (value === null) {
+      this.ensure(4);
+      this.len += this.buf.write('NULL', this.len, 'latin1');
+    } else if (kind === 'number') {
+      this.bytes(value);
+    } else if (kind === 'binary') {
+      this.ensure(value.length * 2 + 3);
+      this.buf[this.len++] = 0x58; // X
+      this.buf[this.len++] = QUOTE;
+      this.len += this.buf.write(value.toString('hex'), this.len, 'latin1');
+      this.buf[this.len++] = QUOTE;
+    } else {
+      this.ensure(value.length * 2 + 2);
+      const out = this.buf;
+      let n = this.len;
+      out[n++] = QUOTE;
+      for (let i = 0; i < value.length; i++) {
+        const b = value[i] as number;
+        const esc = ESCAPE[b] as number;
+        if (esc === 0) {
+          out[n++] = b;
+        } else {
+          out[n++] = BACKSLASH;
+          out[n++] = esc;
+        }
+      }
+      out[n++] = QUOTE;
+      this.len = n;
+    }
+  }
+
+  /** Append the tuple `(v1,v2,…)`; returns where it starts. */
+  row(values: readonly (Buffer | null)[], kinds: readonly ColumnKind[]): number {
+    const start = this.len;
+    this.byte(0x28);
+    for (let i = 0; i < kinds.length; i++) {
+      if (i > 0) this.byte(0x2c);
+      this.literal(values[i] ?? null, kinds[i] as ColumnKind);
+    }
+    this.byte(0x29);
+    return start;
+  }
 }
 
 /** Escape the bytes of a string value for a single-quoted literal (no raw newline survives). */
 export function escapeBytes(bytes: Buffer): Buffer {
-  if (!needsEscape(bytes)) return bytes;
-  const out = Buffer.allocUnsafe(bytes.length * 2);
-  let n = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i] as number;
-    const esc = ESCAPES.get(b);
-    if (esc === undefined) {
-      out[n++] = b;
-    } else {
-      out[n++] = BACKSLASH;
-      out[n++] = esc;
-    }
-  }
-  return out.subarray(0, n);
+  const w = new LiteralWriter(bytes.length + 2);
+  w.literal(bytes, 'text');
+  return Buffer.from(w.buf.subarray(1, w.len - 1));
 }
-
-/** Append the literal for one value (`null` is SQL NULL) to `parts`. */
-export function pushLiteral(parts: Buffer[], value: Buffer | null, kind: ColumnKind): void {
-  if (value === null) {
-    parts.push(NULL);
-  } else if (kind === 'number') {
-    parts.push(value);
-  } else if (kind === 'binary') {
-    parts.push(HEX_OPEN, Buffer.from(value.toString('hex')), HEX_CLOSE);
-  } else {
-    parts.push(QUOTE_BUF, escapeBytes(value), QUOTE_BUF);
-  }
-}
-
-const OPEN = Buffer.from('(');
-const COMMA = Buffer.from(',');
-const CLOSE = Buffer.from(')');
 
 /** The canonical tuple `(v1,v2,…)` of one row: what the dump writes and the fingerprint hashes. */
 export function encodeRow(values: readonly (Buffer | null)[], kinds: readonly ColumnKind[]): Buffer {
-  const parts: Buffer[] = [OPEN];
-  for (let i = 0; i < kinds.length; i++) {
-    if (i > 0) parts.push(COMMA);
-    pushLiteral(parts, values[i] ?? null, kinds[i] as ColumnKind);
-  }
-  parts.push(CLOSE);
-  return Buffer.concat(parts);
+  const w = new LiteralWriter(256);
+  w.row(values, kinds);
+  return Buffer.from(w.buf.subarray(0, w.len));
 }

@@ -10,7 +10,7 @@ import { core, type MysqlTarget } from './connect.ts';
 import type { TableInfo } from './catalog.ts';
 import { TableHasher } from './row-hash.ts';
 import { DATA_HEADER } from './script.ts';
-import { encodeRow, quoteIdent, type ColumnKind } from './sql-literal.ts';
+import { LiteralWriter, quoteIdent, type ColumnKind } from './sql-literal.ts';
 
 export interface TableStreamOptions {
   /** Start a new INSERT once the current one reaches this size. @default 1 MiB */
@@ -20,8 +20,7 @@ export interface TableStreamOptions {
   readonly onProgress?: (bytes: number, rows: number) => void;
 }
 
-const NEWLINE = Buffer.from(';\n');
-const COMMA = Buffer.from(',');
+const END = Buffer.from(';\n');
 
 /** `SELECT` of the stored columns, in column order. */
 export function selectSql(db: string, table: TableInfo): string {
@@ -55,35 +54,31 @@ export async function* tableStatements(
     rows.destroy(new Error('cancelled'));
   };
   options.signal.addEventListener('abort', abort, { once: true });
-  let parts: Buffer[] = [];
-  let size = 0;
-  let pendingRows = 0;
+  // Each statement gets its own buffer: yielded without a copy, never reused.
+  const fresh = (): LiteralWriter => {
+    const w = new LiteralWriter(max + (max >> 3));
+    w.bytes(prefix);
+    return w;
+  };
+  let out = fresh();
+  let rowsInStatement = 0;
   const flush = (): Buffer => {
-    parts.push(NEWLINE);
-    const out = Buffer.concat(parts, size + NEWLINE.length);
-    options.onProgress?.(out.length, pendingRows);
-    parts = [];
-    size = 0;
-    pendingRows = 0;
-    return out;
+    out.bytes(END);
+    const statement = out.buf.subarray(0, out.len);
+    options.onProgress?.(statement.length, rowsInStatement);
+    out = fresh();
+    rowsInStatement = 0;
+    return statement;
   };
   try {
     for await (const values of rows as AsyncIterable<(Buffer | null)[]>) {
-      const row = encodeRow(values, kinds);
-      hasher.add(row);
-      if (size === 0) {
-        parts.push(prefix);
-        size = prefix.length;
-      } else {
-        parts.push(COMMA);
-        size += 1;
-      }
-      parts.push(row);
-      size += row.length;
-      pendingRows++;
-      if (size >= max) yield flush();
+      if (rowsInStatement > 0) out.byte(0x2c);
+      const start = out.row(values, kinds);
+      hasher.add(out.buf.subarray(start, out.len));
+      rowsInStatement++;
+      if (out.len >= max) yield flush();
     }
-    if (size > 0) yield flush();
+    if (rowsInStatement > 0) yield flush();
   } catch (error) {
     options.signal.throwIfAborted();
     throw adapterError(`read table ${db}.${table.name}`, target.site, error);
