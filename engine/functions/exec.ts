@@ -77,6 +77,10 @@ export const execFunction = defineFunction({
     if (password) secrets.push(password);
     const command = redactSecrets(printableCommand(args.command), secrets);
 
+    // Open artifacts before starting the process, so a missing repository cannot orphan it.
+    const source = args.stdinFrom === undefined ? undefined : await ctx.artifacts.source();
+    const sink = args.stdoutTo === undefined ? undefined : await ctx.artifacts.sink();
+
     const child = execa(file ?? '', rest, {
       env,
       ...(args.cwd !== undefined && { cwd: args.cwd }),
@@ -104,13 +108,13 @@ export const execFunction = defineFunction({
 
     const io: Promise<unknown>[] = [];
     if (args.stdinFrom !== undefined) {
-      const input: Readable = ctx.artifacts.source().open(args.stdinFrom);
+      const input: Readable = (source ?? (await ctx.artifacts.source())).open(args.stdinFrom);
       const stdin = child.stdin;
       if (stdin) io.push(pipeline(input, count, stdin));
     }
     if (args.stdoutTo !== undefined) {
       const out = args.stdinFrom === undefined ? child.stdout.pipe(count) : child.stdout;
-      io.push(ctx.artifacts.sink().put(args.stdoutTo, out));
+      io.push((sink ?? (await ctx.artifacts.sink())).put(args.stdoutTo, out));
     } else {
       child.stdout.on('data', (chunk: Buffer) => {
         stdoutTail.push(chunk);

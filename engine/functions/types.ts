@@ -24,12 +24,15 @@ export interface HandleBag {
   held(): readonly string[];
 }
 
-/** Lazily opened artifact access for the member the phase runs for. */
+/**
+ * Lazily opened artifact access for the member the phase runs for (a verify never opens a
+ * sink). Each resolves to the same object on every call.
+ */
 export interface MemberArtifacts {
-  /** Where captured artifacts go; throws UsageError when the run has no sink (e.g. verify). */
-  sink(): ArtifactSink;
-  /** Where artifacts are read back from; throws UsageError when the run has none. */
-  source(): ArtifactSource;
+  /** Where captured artifacts go; rejects with UsageError when the run has no sink. */
+  sink(): Promise<ArtifactSink>;
+  /** Where artifacts are read back from; rejects with UsageError when the run has none. */
+  source(): Promise<ArtifactSource>;
 }
 
 /** What a function receives besides its args. */

@@ -21,7 +21,7 @@ export function dumpFunction(adapter: DatabaseAdapter): BlueprintFunction {
         args.snapshot == null
           ? undefined
           : (ctx.handles.get(SNAPSHOT_HANDLE, args.snapshot) as PinnedSnapshot);
-      const result = await adapter.dump(ctx.workload, ctx.artifacts.sink(), {
+      const result = await adapter.dump(ctx.workload, await ctx.artifacts.sink(), {
         strategy: args.strategy,
         parallelism: args.parallelism,
         signal: ctx.signal,

@@ -16,7 +16,7 @@ export function loadFunction(adapter: DatabaseAdapter): BlueprintFunction {
     }),
     outputs: [],
     async exec(args, ctx) {
-      await adapter.load(ctx.workload, ctx.artifacts.source(), {
+      await adapter.load(ctx.workload, await ctx.artifacts.source(), {
         rename: args.rename,
         force: args.force,
         parallelism: args.parallelism,

@@ -17,7 +17,10 @@ export function aFunctionContext(
   };
   const ctx: FunctionContext = {
     workload: overrides.workload ?? aWorkload('orders').build(),
-    artifacts: overrides.artifacts ?? { sink: () => sink, source: () => memorySource(sink.artifacts) },
+    artifacts: overrides.artifacts ?? {
+      sink: () => Promise.resolve(sink),
+      source: () => Promise.resolve(memorySource(sink.artifacts)),
+    },
     signal: overrides.signal ?? new AbortController().signal,
     progress: progressSink,
     handles: createHandleBag(),

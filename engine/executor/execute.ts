@@ -1,0 +1,83 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { FunctionRegistry } from '../functions/types.ts';
+import type { Plan } from '../planner/types.ts';
+import type { BackoffOptions } from './backoff.ts';
+import { mapConcurrent } from './concurrency.ts';
+import type { MemberStatus, RunEvent } from './events.ts';
+import type { RunResult } from './results.ts';
+import { runMember, type ArtifactFactory, type Emit } from './run-member.ts';
+
+export interface ExecuteOptions {
+  readonly registry: FunctionRegistry;
+  /** Opens each member's artifact sink (backup) or source (restore), lazily. */
+  readonly artifacts?: ArtifactFactory;
+  /** Cancels the run: running phases abort, remaining ones are skipped, defer phases still run. */
+  readonly signal?: AbortSignal;
+  /** Event subscribers; one that throws is ignored. */
+  readonly onEvent?: ((event: RunEvent) => void) | readonly ((event: RunEvent) => void)[];
+  /** Retry backoff. @default { baseMs: 1000, maxMs: 30000, factor: 2 } */
+  readonly backoff?: BackoffOptions;
+  /** A function ignoring its abort signal gets this long before the run moves on. @default 5000 */
+  readonly graceMs?: number;
+  /** For tests: clock, randomness and waiting. */
+  readonly now?: () => number;
+  readonly random?: () => number;
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/**
+ * Run a Plan: members concurrently (up to `plan.concurrency`), each member's phases in
+ * order with per-phase timeout and retries for retryable errors, then its defer phase.
+ * Never throws for a failing member: every member's result is in the RunResult, so one
+ * failure does not hide what the others did.
+ */
+export async function execute(plan: Plan, options: ExecuteOptions): Promise<RunResult> {
+  const now = options.now ?? Date.now;
+  const signal = options.signal ?? new AbortController().signal;
+  const subscribers =
+    options.onEvent === undefined ? [] : Array.isArray(options.onEvent) ? options.onEvent : [options.onEvent];
+  const emit: Emit = (event) => {
+    const full = { ...event, at: now() } as RunEvent;
+    for (const subscriber of subscribers as readonly ((event: RunEvent) => void)[]) {
+      try {
+        subscriber(full);
+      } catch {
+        // A broken display must not break a backup.
+      }
+    }
+  };
+  const started = now();
+  emit({
+    type: 'run.start',
+    action: plan.action,
+    app: plan.application.name,
+    backupId: plan.backup.id,
+    members: plan.members.map((m) => m.workload.name),
+  });
+  const members = await mapConcurrent(plan.members, plan.concurrency, (member) =>
+    runMember(plan, member, {
+      registry: options.registry,
+      artifacts: options.artifacts ?? {},
+      signal,
+      emit,
+      backoff: options.backoff ?? {},
+      sleep: options.sleep ?? ((ms, s) => delay(ms, undefined, { signal: s })),
+      random: options.random ?? Math.random,
+      now,
+      graceMs: options.graceMs ?? 5000,
+    }),
+  );
+  const status: MemberStatus = signal.aborted
+    ? 'cancelled'
+    : members.every((m) => m.status === 'succeeded')
+      ? 'succeeded'
+      : 'failed';
+  const durationMs = now() - started;
+  emit({
+    type: 'run.end',
+    status,
+    durationMs,
+    failed: members.filter((m) => m.status !== 'succeeded').map((m) => m.member),
+  });
+  return { status, durationMs, members };
+}
