@@ -1,0 +1,68 @@
+/**
+ * One Lifeboat PostgreSQL operation run as its own process by bench/sql-postgres.ts, so
+ * its peak RSS is measured alone. Env: BENCH_PG (JSON: host, port, user, password),
+ * BENCH_REPO (local repository directory), LIFEBOAT_REPO_KEY, BENCH_DB.
+ * Args: `dump <parallelism>` (prints the backup id) or `load <backupId> <target> <parallelism>`.
+ * Prints one JSON line.
+ */
+import { postgresAdapter } from '../adapters/postgres/index.ts';
+import type { Workload } from '../engine/model/index.ts';
+import { LocalStore, Repository, loadKeySecret } from '../engine/repository/index.ts';
+
+const pgInfo = JSON.parse(process.env.BENCH_PG ?? '{}') as {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+};
+const db = process.env.BENCH_DB ?? 'bench';
+const [mode = '', ...args] = process.argv.slice(2);
+const workload: Workload = {
+  name: 'bench',
+  engine: 'postgres',
+  primary: {
+    host: pgInfo.host,
+    port: pgInfo.port,
+    role: 'primary',
+    url: `postgres://${pgInfo.user}@${pgInfo.host}:${pgInfo.port}/postgres`,
+  },
+  replicas: [],
+  databases: [db],
+  credentials: { username: pgInfo.user, password: pgInfo.password },
+  annotations: {},
+  pvcs: [],
+  source: 'url',
+};
+const progress = { bytes() {}, rows() {}, estimate() {} };
+const signal = new AbortController().signal;
+
+const t0 = performance.now();
+const repo = await Repository.open(new LocalStore(process.env.BENCH_REPO ?? ''), { key: loadKeySecret() });
+let out: Record<string, unknown>;
+if (mode === 'dump') {
+  const writer = await repo.startBackup({ app: 'bench', member: 'pg' });
+  const result = await postgresAdapter.dump(workload, writer, {
+    strategy: 'logical',
+    parallelism: Number(args[0] ?? 1),
+    signal,
+    progress,
+  });
+  await writer.commit();
+  out = { backupId: writer.backupId, stats: writer.stats, tables: Object.keys(result.fingerprint).length };
+} else if (mode === 'load') {
+  const [backupId = '', target = '', parallelism = '2'] = args;
+  const source = await repo.source(backupId, 'pg');
+  await postgresAdapter.load(workload, source, {
+    rename: { [db]: target },
+    force: true,
+    parallelism: Number(parallelism),
+    signal,
+    progress,
+  });
+  out = { target };
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
+process.stdout.write(
+  `${JSON.stringify({ ...out, seconds: (performance.now() - t0) / 1000, maxRssKiB: process.resourceUsage().maxRSS })}\n`,
+);
