@@ -51,6 +51,7 @@ export async function launchPostmaster(
   dir: string,
   dataDir: string,
   port: number,
+  settings: Readonly<Record<string, string | number>> = {},
 ): Promise<ServerProcess> {
   const user = unprivilegedUser();
   return startProcess({
@@ -73,6 +74,7 @@ export async function launchPostmaster(
       'max_wal_senders=10',
       '-c',
       'wal_level=replica',
+      ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
     ],
     logPath: join(dir, 'postgres.log'),
     cwd: dir,

@@ -5,13 +5,18 @@
  */
 export type { TestServer, SharedServer } from './types.ts';
 export { TestServerError } from './errors.ts';
-export { startPostgres, POSTGRES_URL_ENV, type PostgresServer } from './postgres.ts';
+export {
+  startPostgres,
+  POSTGRES_URL_ENV,
+  type PostgresServer,
+  type StartPostgresOptions,
+} from './postgres.ts';
 export {
   startPostgresStandby,
   POSTGRES_STANDBY_URL_ENV,
   type PostgresStandbyServer,
 } from './postgres-standby.ts';
-export { startMariadb, MARIADB_URL_ENV, type MariadbServer } from './mariadb.ts';
+export { startMariadb, MARIADB_URL_ENV, type MariadbServer, type StartMariadbOptions } from './mariadb.ts';
 export {
   startMariadbReplica,
   MARIADB_REPLICA_URL_ENV,

@@ -13,6 +13,15 @@ export interface MariadbServer extends TestServer {
   readonly serverId: number;
 }
 
+export interface StartMariadbOptions {
+  /** Server name in errors and `servers:check`. @default 'mariadb' */
+  readonly name?: string;
+  /** `server_id`; a replica started from this server gets the next one. @default 1 */
+  readonly serverId?: number;
+  /** Extra `mariadbd` flags, e.g. `['--lock-wait-timeout=5']`. Ignored for an external server. */
+  readonly flags?: readonly string[];
+}
+
 /** Environment variable naming an existing server: `mysql://user:pass@host:port`. */
 export const MARIADB_URL_ENV = 'LIFEBOAT_TEST_MARIADB_URL';
 
@@ -21,9 +30,7 @@ export const MARIADB_URL_ENV = 'LIFEBOAT_TEST_MARIADB_URL';
  * `mariadb-install-db`), or returns the one named by `LIFEBOAT_TEST_MARIADB_URL`.
  * @throws TestServerError naming `testcontainers/install apt` when MariaDB is not installed.
  */
-export async function startMariadb(
-  options: { name?: string; serverId?: number } = {},
-): Promise<MariadbServer> {
+export async function startMariadb(options: StartMariadbOptions = {}): Promise<MariadbServer> {
   const name = options.name ?? 'mariadb';
   const serverId = options.serverId ?? 1;
   const t0 = performance.now();
@@ -37,7 +44,7 @@ export async function startMariadb(
     const [port = 0] = await freePorts(1);
     const dataDir = join(dir, 'data');
     await installDb(name, bins.installDb, dir, dataDir);
-    const proc = await launchMariadbd(bins.mariadbd, dir, dataDir, port, serverId);
+    const proc = await launchMariadbd(bins.mariadbd, dir, dataDir, port, serverId, options.flags);
     onFail(() => proc.stop('SIGKILL', 2_000));
     await secureRoot(name, proc, dir, password);
     const conn = { host: '127.0.0.1', port, user: 'root', password };

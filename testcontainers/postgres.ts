@@ -24,6 +24,13 @@ export interface PostgresServer extends TestServer {
   readonly binDir: string;
 }
 
+export interface StartPostgresOptions {
+  /** Server name in errors and `servers:check`. @default 'postgres' */
+  readonly name?: string;
+  /** Extra server settings (`-c key=value`), e.g. `{ wal_level: 'logical' }`. Ignored for an external server. */
+  readonly settings?: Readonly<Record<string, string | number>>;
+}
+
 /** Environment variable naming an existing server: `postgres://user:pass@host:port/db`. */
 export const POSTGRES_URL_ENV = 'LIFEBOAT_TEST_POSTGRES_URL';
 
@@ -33,7 +40,7 @@ export const POSTGRES_URL_ENV = 'LIFEBOAT_TEST_POSTGRES_URL';
  * As root, the server runs as `nobody` (PostgreSQL refuses root).
  * @throws TestServerError naming `testcontainers/install apt` when no server is installed.
  */
-export async function startPostgres(options: { name?: string } = {}): Promise<PostgresServer> {
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
   const name = options.name ?? 'postgres';
   const t0 = performance.now();
   const fromEnv = process.env[POSTGRES_URL_ENV];
@@ -69,7 +76,7 @@ export async function startPostgres(options: { name?: string } = {}): Promise<Po
       ...toolUser,
     });
     await rm(pwfile);
-    const proc = await launchPostmaster(binDir, dir, dataDir, port);
+    const proc = await launchPostmaster(binDir, dir, dataDir, port, options.settings);
     onFail(() => proc.stop('SIGQUIT', 2_000));
     const conn = { host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' };
     const version = await waitForPostgres(name, proc, conn);
