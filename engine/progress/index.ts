@@ -1,0 +1,9 @@
+export { ProgressTracker, type MemberProgress, type TrackerOptions } from './tracker.ts';
+export {
+  createTtyRenderer,
+  formatProgressLine,
+  type TtyRendererOptions,
+  type TtyStream,
+} from './tty-renderer.ts';
+export { createJsonLinesRenderer, type JsonLinesOptions } from './json-lines-renderer.ts';
+export { formatBytes, formatCount, formatSeconds } from './format.ts';
