@@ -19,10 +19,10 @@ export const GENERIC_FUNCTIONS: readonly BlueprintFunction[] = [
 
 /** Registry of the generic functions plus every adapter's functions (and `extra`, for tests and plugins). */
 export function buildRegistry(
-  adapters: readonly DatabaseAdapter[],
+  adapters: Iterable<DatabaseAdapter>,
   extra: readonly BlueprintFunction[] = [],
 ): FunctionRegistry {
-  return createRegistry([...GENERIC_FUNCTIONS, ...adapterFunctions(adapters), ...extra]);
+  return createRegistry([...GENERIC_FUNCTIONS, ...adapterFunctions([...adapters]), ...extra]);
 }
 
 export { createRegistry } from './registry.ts';
