@@ -17,6 +17,7 @@ import { CATALOG_ARTIFACT, parseCatalog, type MysqlCatalog } from './artifact-na
 import { closeQuietly, connect, resolveTarget, run, type MysqlTarget } from './connect.ts';
 import { adapterError } from './errors.ts';
 import { splitLines } from './lines.ts';
+import { splitSecondaryIndexes } from './deferred-indexes.ts';
 import { DATA_HEADER, parseScript } from './script.ts';
 import { quoteIdent } from './sql-literal.ts';
 
@@ -48,6 +49,8 @@ interface LoadJob {
   readonly artifact: string;
   readonly table: string;
   readonly bytes: number;
+  /** Secondary keys built after the rows (see `deferred-indexes.ts`). */
+  readonly addIndexes: string | undefined;
 }
 
 async function loadTable(
@@ -90,6 +93,7 @@ async function loadTable(
       }
     }
     await conn.query('COMMIT');
+    if (job.addIndexes !== undefined) await conn.query(job.addIndexes);
   } catch (error) {
     signal.throwIfAborted();
     throw adapterError(`load table ${job.db}.${job.table}`, target.site, error);
@@ -153,6 +157,7 @@ export async function load(
   const nameOf = (db: string): string => options.rename[db] ?? db;
   const control = await connect(target, options.signal);
   const workers: Connection[] = [];
+  const deferredIndexes = new Map<string, string>();
   try {
     // Refuse before touching anything.
     for (const db of catalog.databases) {
@@ -179,13 +184,22 @@ export async function load(
       );
       await run(control, target, `use ${nameOf(db.name)}`, `USE ${name}`);
       for (const sql of parseScript(await readText(source, db.schema))) {
-        await run(control, target, `create tables in ${nameOf(db.name)}`, sql);
+        const split = splitSecondaryIndexes(sql);
+        if (split?.addIndexes !== undefined)
+          deferredIndexes.set(`${db.name}\0${split.table}`, split.addIndexes);
+        await run(control, target, `create tables in ${nameOf(db.name)}`, split?.create ?? sql);
       }
     }
 
     const jobs: LoadJob[] = catalog.databases
       .flatMap((db) =>
-        db.tables.map((t) => ({ db: nameOf(db.name), artifact: t.artifact, table: t.name, bytes: t.bytes })),
+        db.tables.map((t) => ({
+          db: nameOf(db.name),
+          artifact: t.artifact,
+          table: t.name,
+          bytes: t.bytes,
+          addIndexes: deferredIndexes.get(`${db.name}\0${t.name}`),
+        })),
       )
       .sort((a, b) => b.bytes - a.bytes);
     options.progress.estimate({ bytes: jobs.reduce((n, j) => n + j.bytes, 0) });

@@ -41,6 +41,11 @@ export const CORPUS_STATEMENTS: readonly string[] = [
   `CREATE TABLE \`odd name/with\`\`tick\` (\`col with space\` INT PRIMARY KEY) ENGINE=InnoDB`,
   'INSERT INTO `odd name/with``tick` VALUES (1), (2)',
   `CREATE TABLE empty_one (id INT PRIMARY KEY) ENGINE=InnoDB`,
+  `CREATE TABLE indexed (id INT AUTO_INCREMENT PRIMARY KEY, email VARCHAR(100), city VARCHAR(50), body TEXT,
+     UNIQUE KEY uq_email (email), KEY idx_city (city, id), FULLTEXT KEY ft_body (body)) ENGINE=InnoDB`,
+  `INSERT INTO indexed (email, city, body) VALUES ('a@x', 'Oslo', 'fjord'), ('b@x', 'Lima', 'andes'), (NULL, NULL, NULL)`,
+  `CREATE TABLE ai_key (k INT PRIMARY KEY, seq INT NOT NULL AUTO_INCREMENT, KEY seq_key (seq)) ENGINE=InnoDB`,
+  `INSERT INTO ai_key (k) VALUES (10), (20)`,
   `CREATE TRIGGER child_ai AFTER INSERT ON child FOR EACH ROW INSERT INTO audit (what) VALUES (CONCAT('child ', NEW.id))`,
   `CREATE FUNCTION double_it(x INT) RETURNS INT DETERMINISTIC RETURN x * 2`,
   `CREATE PROCEDURE add_parent(IN p_id INT, IN p_name VARCHAR(20))
@@ -103,6 +108,11 @@ export async function contentSnapshot(conn: Connection, db: string): Promise<Rec
     'SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY 1',
     [db],
   )) as unknown as [{ TABLE_NAME: string; VIEW_DEFINITION: string }[]];
+  const [indexes] = (await conn.query(
+    'SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, INDEX_TYPE FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? ORDER BY 1, 2, 4',
+    [db],
+  )) as unknown as [unknown[]];
+  out.indexes = indexes;
   out.routines = routines;
   out.triggers = triggers;
   out.events = events;

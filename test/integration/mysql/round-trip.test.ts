@@ -52,7 +52,9 @@ describe('mysql adapter round trip', () => {
     );
     expect(result.markers.map((m) => m.kind).sort()).toEqual(['binlog', 'gtid']);
     expect(Object.keys(result.fingerprint).sort()).toEqual(
-      ['audit', 'child', 'empty_one', 'kinds', 'odd name/with`tick', 'parent'].map((t) => `${db}.${t}`),
+      ['ai_key', 'audit', 'child', 'empty_one', 'indexed', 'kinds', 'odd name/with`tick', 'parent'].map(
+        (t) => `${db}.${t}`,
+      ),
     );
     expect(result.fingerprint[`${db}.kinds`]?.rows).toBe(3);
 
