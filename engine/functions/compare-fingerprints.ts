@@ -33,17 +33,43 @@ function describe(d: FingerprintDifference): string {
   return `${d.table}: content differs`;
 }
 
+/**
+ * Table names are qualified `database.schema.table` (or `database.table`); after a restore
+ * into renamed databases the expected names move with them.
+ */
+export function renameDatabases(
+  fingerprint: Fingerprint,
+  rename: Readonly<Record<string, string>>,
+): Fingerprint {
+  if (Object.keys(rename).length === 0) return fingerprint;
+  return Object.fromEntries(
+    Object.entries(fingerprint).map(([table, value]) => {
+      const dot = table.indexOf('.');
+      const database = dot < 0 ? table : table.slice(0, dot);
+      const target = rename[database];
+      return [target === undefined ? table : `${target}${table.slice(database.length)}`, value];
+    }),
+  );
+}
+
 /** Verify step: fails listing every differing table (a drill reports all, not the first). */
 export const compareFingerprintsFunction = defineFunction({
   name: 'compareFingerprints',
   description: 'Compare a fingerprint taken now with the one recorded at capture; fail on any difference.',
-  args: z.strictObject({ expected: FingerprintSchema.nullable(), actual: FingerprintSchema }),
+  args: z.strictObject({
+    expected: FingerprintSchema.nullable(),
+    actual: FingerprintSchema,
+    rename: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('original database → restored database, applied to the expected table names'),
+  }),
   outputs: ['tables', 'differences'],
   exec(args) {
     if (args.expected === null) {
       return Promise.reject(new UsageError('no fingerprint was recorded at capture to compare with'));
     }
-    const differences = diffFingerprints(args.expected, args.actual);
+    const differences = diffFingerprints(renameDatabases(args.expected, args.rename), args.actual);
     if (differences.length) {
       const shown = differences.slice(0, 20).map(describe).join('; ');
       const more = differences.length > 20 ? ` (and ${differences.length - 20} more)` : '';

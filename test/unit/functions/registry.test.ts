@@ -131,5 +131,16 @@ describe('adapter functions', () => {
     await expect(compare.exec({ expected, actual }, aFunctionContext().ctx)).rejects.toThrow(
       'fingerprints differ in 3 table(s): b: 5 rows, expected 2; c: missing; d: unexpected table',
     );
+    const recorded = { 'orders.public.items': { rows: 1, hash: 'x' }, 'other.t': { rows: 2, hash: 'y' } };
+    const restored = {
+      'orders_copy.public.items': { rows: 1, hash: 'x' },
+      'other.t': { rows: 2, hash: 'y' },
+    };
+    await expect(
+      compare.exec(
+        { expected: recorded, actual: restored, rename: { orders: 'orders_copy' } },
+        aFunctionContext().ctx,
+      ),
+    ).resolves.toEqual({ tables: 2, differences: [] });
   });
 });
