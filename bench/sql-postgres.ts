@@ -54,7 +54,11 @@ async function run(
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+  const code = await new Promise<number>((resolve) => {
+    child.on('close', (c) => {
+      resolve(c ?? -1);
+    });
+  });
   if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`);
   return { seconds: (performance.now() - t0) / 1000, stdout };
 }

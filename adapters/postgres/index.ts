@@ -15,6 +15,7 @@ import { pinSnapshotOn, resolveDatabases } from './snapshot.ts';
 
 export { startBackupMode, type BackupModeResult, type BackupModeSession } from './backup-mode.ts';
 export { readCatalog } from './load.ts';
+export { exportPlainSql } from './export.ts';
 export { CATALOG_ARTIFACT, type CaptureCatalog } from './capture-catalog.ts';
 
 /** The annotation that makes `pinSnapshot` pin on the first replica (replica strategy). */

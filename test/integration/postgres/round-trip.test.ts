@@ -4,10 +4,14 @@
  * an independent SQL content comparison must be equal. Also: non-empty targets are
  * refused without force, a wrong password gives a clear error without the password.
  */
+import { spawnSync } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../../../testcontainers/index.ts';
-import { postgresAdapter } from '../../../adapters/postgres/index.ts';
+import { exportPlainSql, postgresAdapter } from '../../../adapters/postgres/index.ts';
+import { pgBinDir } from '../../../adapters/postgres/tools.ts';
 import { AdapterError } from '../../../engine/errors.ts';
 import type { CaptureResult } from '../../../adapters/types.ts';
 import { CORPUS_SQL } from './corpus.ts';
@@ -131,6 +135,59 @@ describe('postgres adapter round trip', () => {
       );
     expect(error).toBeInstanceOf(AdapterError);
     expect((error as Error).message).toMatch(/loading table/);
+  });
+
+  it('exports a plain SQL script that psql alone loads into an equal database', async () => {
+    const file = join(artifacts.dir, 'export.sql');
+    const out = createWriteStream(file);
+    await exportPlainSql(workloadOf(server, []), artifacts, source, out);
+    await new Promise<void>((resolve, reject) => {
+      out.end((error?: Error | null) => {
+        if (error) reject(error);
+        else resolve();
+      });
+    });
+    const target = `${source}_psql`;
+    await createDatabase(server, target);
+    const psql = join(pgBinDir(), 'psql');
+    const result = spawnSync(
+      psql,
+      [
+        '-X',
+        '-q',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-h',
+        server.host,
+        '-p',
+        String(server.port),
+        '-U',
+        server.user,
+        '-d',
+        target,
+        '-f',
+        file,
+      ],
+      {
+        env: { ...process.env, PGPASSWORD: server.password },
+        encoding: 'utf8',
+      },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const after = await postgresAdapter.fingerprint(workloadOf(server, [target]), {
+      databases: [target],
+      signal,
+    });
+    expect(after).toEqual(renameKeys(capture.fingerprint, source, target));
+    const [a, b] = await Promise.all([contentSummary(server, source), contentSummary(server, target)]);
+    // The source's sequence moved on (nextval above): compare it with the capture instead.
+    const { sequences: _sa, ...restA } = a;
+    const { sequences: sequencesB, ...restB } = b;
+    expect(restB).toEqual(restA);
+    expect(sequencesB).toContainEqual(
+      expect.objectContaining({ sequencename: 'invoice_no', last_value: '15000' }),
+    );
   });
 
   it('a wrong password gives a clear error that does not contain the password', async () => {
