@@ -37,3 +37,4 @@ export const mysqlAdapter = {
 export { acquireFence, type FenceMethod, type FenceOptions, type HeldFence } from './freeze.ts';
 export { resolveTarget, type MysqlTarget } from './connect.ts';
 export { pinSnapshotSession, type PinOptions } from './pin-snapshot.ts';
+export { exportSql } from './export-sql.ts';
