@@ -51,9 +51,11 @@ function topMask(bits: number): number {
 }
 
 /**
- * Splits a stream into chunks. Feed pieces with `push`, then call `finish`. Each
- * returned chunk is one freshly assembled Buffer (the only copy the pipeline makes of
- * input bytes); a piece that holds a whole chunk is sliced, not copied.
+ * Splits a stream into chunks. Feed pieces with `push`, then call `finish`. Input
+ * bytes are copied once, into the chunk being assembled, and never retained: the
+ * caller may reuse its buffer as soon as `push` returns (which lets a reader recycle
+ * one read buffer instead of allocating per read). Each returned chunk is its own
+ * Buffer, owned by the caller.
  */
 export class Chunker {
   readonly #min: number;
@@ -62,8 +64,9 @@ export class Chunker {
   readonly #maskS: number;
   readonly #maskL: number;
   readonly #gear: Uint32Array;
-  #pieces: Buffer[] = [];
-  /** Bytes of the current (unfinished) chunk held in `#pieces`. */
+  /** The chunk being assembled; `max` bytes reserved, only written pages are resident. */
+  #chunk: Buffer | undefined;
+  /** Bytes of the current (unfinished) chunk. */
   #length = 0;
   #hash = 0;
 
@@ -91,13 +94,11 @@ export class Chunker {
     let buf = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
     while (buf.length > 0) {
       const cut = this.#scan(buf);
-      if (cut < 0) {
-        this.#pieces.push(buf);
-        this.#length += buf.length;
-        break;
-      }
-      this.#pieces.push(buf.subarray(0, cut));
-      this.#length += cut;
+      const take = cut < 0 ? buf.length : cut;
+      this.#chunk ??= Buffer.allocUnsafeSlow(this.#max);
+      buf.copy(this.#chunk, this.#length, 0, take);
+      this.#length += take;
+      if (cut < 0) break;
       out.push(this.#emit());
       buf = buf.subarray(cut);
     }
@@ -110,9 +111,13 @@ export class Chunker {
   }
 
   #emit(): Buffer {
-    const pieces = this.#pieces;
-    const chunk = pieces.length === 1 && pieces[0] ? pieces[0] : Buffer.concat(pieces, this.#length);
-    this.#pieces = [];
+    const whole = this.#chunk ?? Buffer.alloc(0);
+    // a short tail is copied out so it does not pin a max-size allocation
+    const chunk =
+      this.#length < this.#max / 8
+        ? Buffer.from(whole.subarray(0, this.#length))
+        : whole.subarray(0, this.#length);
+    this.#chunk = this.#length < this.#max / 8 ? whole : undefined;
     this.#length = 0;
     this.#hash = 0;
     return chunk;

@@ -43,7 +43,11 @@ export async function seal(plain: Buffer, options: SealOptions): Promise<{ parts
   let body = plain;
   let flags = 0;
   if (level > 0 && plain.length > 64) {
-    const packed = await compress(plain, { params: { [constants.ZSTD_c_compressionLevel]: level } });
+    // one output buffer as large as the input: a single trip to the thread pool
+    const packed = await compress(plain, {
+      chunkSize: Math.max(64 * 1024, plain.length),
+      params: { [constants.ZSTD_c_compressionLevel]: level },
+    });
     if (packed.length < plain.length) {
       body = packed;
       flags |= FLAG_ZSTD;

@@ -118,7 +118,7 @@ export class Repository {
         'NO ENCRYPTION KEY: this repository stores backups UNENCRYPTED. Anyone who can read the storage can read your data. Re-create it with --key-file or LIFEBOAT_REPO_KEY.',
       );
     }
-    if (!options.lock)
+    if (!options.lock && store.supportsLock)
       warnings.push('object lock is off: backups can be deleted by anyone with write access to the storage');
     const config: RepositoryConfig = {
       version: REPOSITORY_VERSION,

@@ -1,6 +1,15 @@
 /** Explicit list of CLI commands: each module adds its subcommand(s) to the program. */
 import type { Command } from 'commander';
+import { registerList } from './list.ts';
+import { registerPrune } from './prune.ts';
+import { registerRepo } from './repo.ts';
+import { registerVerify } from './verify.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [];
+export const COMMANDS: readonly RegisterCommand[] = [
+  registerRepo,
+  registerList,
+  registerVerify,
+  registerPrune,
+];

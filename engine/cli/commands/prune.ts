@@ -1,0 +1,76 @@
+/** `lifeboat prune`: apply GFS retention and delete unreferenced chunks. */
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.ts';
+import {
+  humanBytes,
+  count,
+  openRepository,
+  outputFormat,
+  withRepositoryOptions,
+  type RepositoryFlags,
+} from './_repository-options.ts';
+
+interface PruneFlags extends RepositoryFlags {
+  readonly keepLast?: number;
+  readonly keepHourly?: number;
+  readonly keepDaily?: number;
+  readonly keepWeekly?: number;
+  readonly keepMonthly?: number;
+  readonly keepYearly?: number;
+  readonly app?: string;
+  readonly dryRun?: boolean;
+  readonly output: 'table' | 'json';
+}
+
+export function registerPrune(program: Command): void {
+  withRepositoryOptions(
+    program
+      .command('prune')
+      .description(
+        'forget backups the retention policy drops (per application), then delete unreferenced chunks',
+      )
+      .option('--keep-last <n>', 'keep the newest N backups', count)
+      .option('--keep-hourly <n>', 'keep the newest backup of each of the last N hours', count)
+      .option('--keep-daily <n>', 'keep the newest backup of each of the last N days', count)
+      .option('--keep-weekly <n>', 'keep the newest backup of each of the last N ISO weeks', count)
+      .option('--keep-monthly <n>', 'keep the newest backup of each of the last N months', count)
+      .option('--keep-yearly <n>', 'keep the newest backup of each of the last N years', count)
+      .option('--app <name>', 'only apply the policy to this application')
+      .option('--dry-run', 'show what would be removed, delete nothing')
+      .option('-o, --output <format>', 'table or json', outputFormat, 'table'),
+  ).action(async (flags: PruneFlags) => {
+    const policy = {
+      ...(flags.keepLast !== undefined ? { keepLast: flags.keepLast } : {}),
+      ...(flags.keepHourly !== undefined ? { keepHourly: flags.keepHourly } : {}),
+      ...(flags.keepDaily !== undefined ? { keepDaily: flags.keepDaily } : {}),
+      ...(flags.keepWeekly !== undefined ? { keepWeekly: flags.keepWeekly } : {}),
+      ...(flags.keepMonthly !== undefined ? { keepMonthly: flags.keepMonthly } : {}),
+      ...(flags.keepYearly !== undefined ? { keepYearly: flags.keepYearly } : {}),
+    };
+    if (Object.values(policy).every((n) => n === 0)) {
+      throw new UsageError('give at least one --keep-* option greater than 0');
+    }
+    const repo = await openRepository(flags);
+    const report = await repo.prune({
+      policy,
+      ...(flags.app !== undefined ? { app: flags.app } : {}),
+      dryRun: flags.dryRun === true,
+    });
+    if (flags.output === 'json') {
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      return;
+    }
+    const verb = flags.dryRun ? 'would remove' : 'removed';
+    for (const id of report.removed) process.stdout.write(`${verb}  ${id}\n`);
+    for (const id of report.retained)
+      process.stdout.write(`retained ${id} (object lock / retention date not reached)\n`);
+    process.stdout.write(
+      `${report.kept.length} kept, ${report.removed.length} ${verb}, ${report.chunksDeleted} chunk(s) deleted (${humanBytes(report.bytesFreed)})` +
+        (report.chunksDeferred > 0
+          ? `, ${report.chunksDeferred} unreferenced chunk(s) left${report.deferredReason ? ` (${report.deferredReason})` : ''}`
+          : '') +
+        (report.chunksLocked > 0 ? `, ${report.chunksLocked} still locked` : '') +
+        '\n',
+    );
+  });
+}
