@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from 'mysql2/promise';
 import { mysqlAdapter } from '../../../adapters/mysql/index.ts';
+import { load } from '../../../adapters/mysql/load.ts';
 import type { Workload } from '../../../engine/model/index.ts';
 import {
   useServer,
@@ -91,6 +92,37 @@ describe('mysql replica strategy', () => {
 
     const onPrimary = await mysqlAdapter.fingerprint(workloadFor(primary, [db]), { signal });
     expect(result.fingerprint).toEqual(onPrimary);
+  });
+
+  it('restores through the binlog by default, and past it with binlog: false', async () => {
+    const signal = AbortSignal.timeout(60_000);
+    const { source } = await repo.capture('for-restore', (sink) =>
+      mysqlAdapter.dump(workloadFor(primary, [db]), sink, {
+        strategy: 'logical',
+        parallelism: 1,
+        signal,
+        progress: quietProgress,
+      }),
+    );
+    const logged = `${db}_logged`;
+    const unlogged = `${db}_unlogged`;
+    try {
+      const options = { force: false, parallelism: 2, signal, progress: quietProgress };
+      await mysqlAdapter.load(workloadFor(primary), source, { ...options, rename: { [db]: logged } });
+      await load(workloadFor(primary), source, { ...options, rename: { [db]: unlogged }, binlog: false });
+      const [pos] = (await primaryConn.query('SELECT @@gtid_binlog_pos AS g')) as unknown as [
+        { g: string }[],
+      ];
+      await replicaConn.query('SELECT MASTER_GTID_WAIT(?, 30)', [pos[0]?.g]);
+      const [dbs] = (await replicaConn.query(
+        'SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?, ?)',
+        [logged, unlogged],
+      )) as unknown as [{ n: string }[]];
+      expect(dbs.map((r) => r.n)).toEqual([logged]);
+    } finally {
+      await primaryConn.query(`DROP DATABASE IF EXISTS \`${logged}\``);
+      await primaryConn.query(`DROP DATABASE IF EXISTS \`${unlogged}\``);
+    }
   });
 
   it('restarts the SQL thread even when the dump fails', async () => {
