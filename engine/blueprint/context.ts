@@ -63,6 +63,7 @@ export const CONTEXT_SHAPE: Readonly<Record<string, Shape>> = {
     strategy: str('logical | replica | replica-snapshot | freeze-snapshot'),
     fingerprint: any('fingerprint recorded at capture (restore/verify), or null'),
     markers: { kind: 'list', doc: 'markers recorded at capture (restore/verify)', of: MARKER },
+    snapshot: str('handle of the snapshot pinned for this member by an application-consistent cut, or null'),
   }),
   options: obj('run options', {
     parallelism: num('parallel streams per member'),
@@ -99,6 +100,8 @@ export interface BackupInfo {
   readonly strategy: string;
   readonly fingerprint?: unknown;
   readonly markers?: readonly { readonly kind: string; readonly value: string }[];
+  /** Handle id of the member's snapshot from an application-consistent cut. */
+  readonly snapshot?: string;
 }
 
 export interface PhaseRecord {
@@ -141,6 +144,7 @@ export function buildTemplateContext(input: {
       strategy: backup.strategy,
       fingerprint: backup.fingerprint ?? null,
       markers: backup.markers ? backup.markers.map((m) => ({ kind: m.kind, value: m.value })) : [],
+      snapshot: backup.snapshot ?? null,
     },
     options: {
       parallelism: options.parallelism,

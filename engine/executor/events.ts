@@ -60,6 +60,14 @@ export type RunEvent =
       readonly rows: number;
       readonly estimate?: { readonly bytes?: number; readonly rows?: number };
     })
+  | (Base & { readonly type: 'cut.start'; readonly members: readonly string[] })
+  | (Base & {
+      readonly type: 'cut.end';
+      readonly status: 'succeeded' | 'failed';
+      /** First fence acquired → last fence released; 0 when nothing was fenced. */
+      readonly fenceWindowMs: number;
+      readonly error?: string;
+    })
   | (Base & { readonly type: 'warning'; readonly member?: string; readonly message: string })
   | (Base & {
       readonly type: 'member.end';

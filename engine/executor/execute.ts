@@ -1,10 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FunctionRegistry } from '../functions/types.ts';
-import type { Plan } from '../planner/types.ts';
+import { LifeboatError } from '../errors.ts';
+import { createHandleBag } from '../functions/handle-bag.ts';
+import type { MemberPlan, Plan } from '../planner/types.ts';
+import { runCut } from './run-cut.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { mapConcurrent } from './concurrency.ts';
 import type { MemberStatus, RunEvent } from './events.ts';
-import type { RunResult } from './results.ts';
+import type { MemberResult, RunResult } from './results.ts';
 import { runMember, type ArtifactFactory, type Emit } from './run-member.ts';
 
 export interface ExecuteOptions {
@@ -54,19 +57,35 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<RunR
     backupId: plan.backup.id,
     members: plan.members.map((m) => m.workload.name),
   });
-  const members = await mapConcurrent(plan.members, plan.concurrency, (member) =>
-    runMember(plan, member, {
-      registry: options.registry,
-      artifacts: options.artifacts ?? {},
-      signal,
-      emit,
-      backoff: options.backoff ?? {},
-      sleep: options.sleep ?? ((ms, s) => delay(ms, undefined, { signal: s })),
-      random: options.random ?? Math.random,
-      now,
-      graceMs: options.graceMs ?? 5000,
-    }),
-  );
+  const graceMs = options.graceMs ?? 5000;
+  const bags = new Map(plan.members.map((m) => [m.workload.name, createHandleBag()]));
+  const cut = plan.cut
+    ? await runCut(plan, bags, { registry: options.registry, signal, emit, now, graceMs })
+    : undefined;
+  const members =
+    cut?.status === 'failed'
+      ? plan.members.map((member) => cutFailed(member, cut.error, emit))
+      : await mapConcurrent(plan.members, plan.concurrency, (member) => {
+          const name = member.workload.name;
+          const snapshot = cut?.snapshots.get(name);
+          const bag = bags.get(name);
+          return runMember(
+            plan,
+            member,
+            {
+              registry: options.registry,
+              artifacts: options.artifacts ?? {},
+              signal,
+              emit,
+              backoff: options.backoff ?? {},
+              sleep: options.sleep ?? ((ms, s) => delay(ms, undefined, { signal: s })),
+              random: options.random ?? Math.random,
+              now,
+              graceMs,
+            },
+            snapshot !== undefined && bag ? { handles: bag, snapshot } : undefined,
+          );
+        });
   const status: MemberStatus = signal.aborted
     ? 'cancelled'
     : members.every((m) => m.status === 'succeeded')
@@ -79,5 +98,37 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<RunR
     durationMs,
     failed: members.filter((m) => m.status !== 'succeeded').map((m) => m.member),
   });
-  return { status, durationMs, members };
+  return {
+    status,
+    durationMs,
+    members,
+    ...(cut && {
+      cut: { status: cut.status, fenceWindowMs: cut.fenceWindowMs, ...(cut.error && { error: cut.error }) },
+    }),
+  };
+}
+
+/** The result of a member whose blueprint never ran because the cut failed. */
+function cutFailed(member: MemberPlan, error: LifeboatError | undefined, emit: Emit): MemberResult {
+  const failure = error ?? new LifeboatError('the application-consistent cut failed');
+  emit({
+    type: 'member.end',
+    member: member.workload.name,
+    status: 'failed',
+    durationMs: 0,
+    error: failure.message,
+  });
+  return {
+    member: member.workload.name,
+    engine: member.workload.engine,
+    strategy: member.strategy,
+    status: 'failed',
+    durationMs: 0,
+    phases: [],
+    outputs: {},
+    bytes: 0,
+    rows: 0,
+    ...(member.guarantee !== undefined && { guarantee: member.guarantee }),
+    error: failure,
+  };
 }

@@ -25,6 +25,8 @@ export interface MemberResult {
   readonly outputs: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   readonly bytes: number;
   readonly rows: number;
+  /** Application-consistent cut: `causal` or `snapshot-only` (see CutMember). */
+  readonly guarantee?: string;
   /** The first failure (a PhaseError, or CancelledError). */
   readonly error?: LifeboatError;
   /** A failure of the defer phase when a main phase had already failed. */
@@ -36,4 +38,10 @@ export interface RunResult {
   readonly status: MemberStatus;
   readonly durationMs: number;
   readonly members: readonly MemberResult[];
+  /** Application-consistent cut: how long writes were fenced (first fence → last release). */
+  readonly cut?: {
+    readonly status: 'succeeded' | 'failed';
+    readonly fenceWindowMs: number;
+    readonly error?: LifeboatError;
+  };
 }

@@ -4,7 +4,7 @@ import { formatDuration } from '../blueprint/duration.ts';
 import { evaluateCondition, renderValue } from '../blueprint/template/evaluate.ts';
 import { CancelledError, LifeboatError, UsageError } from '../errors.ts';
 import { createHandleBag } from '../functions/handle-bag.ts';
-import type { FunctionContext, FunctionRegistry, MemberArtifacts } from '../functions/types.ts';
+import type { FunctionContext, FunctionRegistry, HandleBag, MemberArtifacts } from '../functions/types.ts';
 import type { MemberPlan, Plan, PlanStep } from '../planner/types.ts';
 import { abortable } from './abortable.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
@@ -50,15 +50,21 @@ function lazy<T>(open: () => T | Promise<T>): () => Promise<T> {
   return () => (opened ??= Promise.resolve().then(open));
 }
 
-/** Run one member's steps and defer phase; never throws: failures are in the result. */
+/**
+ * Run one member's steps and defer phase; never throws: failures are in the result.
+ * `cut` carries the handle bag holding the snapshot an application-consistent cut pinned
+ * for this member (exposed to templates as `backup.snapshot`).
+ */
 export async function runMember(
   plan: Plan,
   member: MemberPlan,
   options: MemberRunOptions,
+  cut?: { readonly handles: HandleBag; readonly snapshot: string },
 ): Promise<MemberResult> {
   const name = member.workload.name;
   const started = options.now();
-  const handles = createHandleBag();
+  const handles = cut?.handles ?? createHandleBag();
+  const backupInfo = cut ? { ...member.backup, snapshot: cut.snapshot } : member.backup;
   const phases: Record<string, PhaseRecord> = {};
   const results: PhaseResult[] = [];
   let bytes = 0;
@@ -153,7 +159,7 @@ export async function runMember(
       const context = buildTemplateContext({
         workload: member.workload,
         application: plan.application,
-        backup: member.backup,
+        backup: backupInfo,
         options: plan.options,
         phases,
       });
@@ -276,6 +282,19 @@ export async function runMember(
   }
   if (member.defer) await runStep(member.defer, true);
 
+  // The cut's snapshot has served its dump: release it (it is expected to be held).
+  if (cut) {
+    try {
+      await handles.release(cut.snapshot);
+    } catch (error) {
+      options.emit({
+        type: 'warning',
+        member: name,
+        message: `releasing the cut snapshot failed: ${toLifeboatError(error).message}`,
+      });
+    }
+  }
+
   // Safety net: anything still held (a fence the blueprint never thawed, a snapshot it
   // never released) is released here, so a faulty blueprint cannot leave a database frozen.
   for (const id of handles.held()) {
@@ -310,6 +329,7 @@ export async function runMember(
     outputs: Object.fromEntries(results.map((r) => [r.name, r.output])),
     bytes,
     rows,
+    ...(member.guarantee !== undefined && { guarantee: member.guarantee }),
     ...(failure && { error: failure }),
     ...(deferError && { deferError }),
   };

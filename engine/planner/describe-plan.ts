@@ -9,6 +9,9 @@ export function describePlan(plan: Plan) {
     backup: plan.backup,
     consistency: plan.consistency,
     concurrency: plan.concurrency,
+    ...(plan.cut && {
+      cut: plan.cut.members.map((c) => ({ member: c.name, fence: c.fence, guarantee: c.guarantee })),
+    }),
     groups: plan.groups.map((g) => ({ name: g.name, members: [...g.members] })),
     members: plan.members.map((m) => ({
       name: m.workload.name,
@@ -37,6 +40,12 @@ export function describePlan(plan: Plan) {
 export function formatPlan(plan: Plan): string {
   const lines = [`${plan.action} of application "${plan.application.name}" (backup ${plan.backup.id})`];
   lines.push(`consistency: ${plan.consistency}; up to ${plan.concurrency} member(s) at once`);
+  if (plan.cut) {
+    const order = plan.cut.members.map(
+      (c) => `${c.name}${c.fence ? ' (fence+pin)' : ' (pin)'}: ${c.guarantee}`,
+    );
+    lines.push(`cut, in order: ${order.join(' → ')}`);
+  }
   for (const member of describePlan(plan).members) {
     lines.push('');
     lines.push(`${member.name} (${member.engine}) ${member.primary}`);

@@ -8,6 +8,7 @@ import type { FunctionRegistry } from '../functions/types.ts';
 import type { Application, EngineKind, Fingerprint, Marker, Workload } from '../model/index.ts';
 import { deepFreeze } from './_deep-freeze.ts';
 import { chooseStrategy } from './choose-strategy.ts';
+import { planCut } from './plan-cut.ts';
 import type { Consistency, ConsistencyGroup, MemberPlan, Plan, PlanStep } from './types.ts';
 
 export const BLUEPRINT_ANNOTATION = 'lifeboat.dev/blueprint';
@@ -141,7 +142,22 @@ export function plan(input: PlanInput): Plan {
     }
     const recorded = input.backup.members?.[workload.name];
     let chosen;
-    if (action === 'backup') {
+    if (action === 'backup' && consistency === 'app') {
+      // The cut pins snapshots on the primaries and dumps from them: logical by construction.
+      if (options.strategy && options.strategy !== 'logical') {
+        throw new UsageError(
+          `${who}: an application-consistent backup dumps from snapshots pinned on the primaries; strategy ${options.strategy} cannot be combined with it`,
+          { workload: workload.name },
+        );
+      }
+      chosen = {
+        strategy: 'logical' as const,
+        decision: {
+          source: options.strategy ? ('requested' as const) : ('default' as const),
+          reason: 'application-consistent cut: logical dump from a snapshot pinned during the cut',
+        },
+      };
+    } else if (action === 'backup') {
       chosen = chooseStrategy({
         workload,
         capabilities,
@@ -168,6 +184,14 @@ export function plan(input: PlanInput): Plan {
       );
     }
     const steps = blueprintAction.phases.map((p) => toStep(p));
+    const cutFunctions = consistency === 'app' && action === 'backup' ? ['freeze', 'pinSnapshot'] : [];
+    for (const op of cutFunctions) {
+      if (input.registry && !input.registry.get(`${workload.engine}.${op}`)) {
+        throw new UsageError(`${who}: an application-consistent cut needs ${workload.engine}.${op}`, {
+          workload: workload.name,
+        });
+      }
+    }
     const defer = blueprintAction.deferPhase && toStep(blueprintAction.deferPhase, deferTimeoutMs);
     if (input.registry) {
       for (const step of defer ? [...steps, defer] : steps) {
@@ -198,6 +222,20 @@ export function plan(input: PlanInput): Plan {
     };
   });
 
+  const cut =
+    consistency === 'app' && action === 'backup'
+      ? planCut(
+          application.workloads,
+          (w) => input.capabilitiesByEngine[w.engine] ?? { strategies: [], fence: false, pinSnapshot: false },
+        )
+      : undefined;
+  const withGuarantees = cut
+    ? members.map((m) => ({
+        ...m,
+        guarantee: cut.members.find((c) => c.name === m.workload.name)?.guarantee ?? '',
+      }))
+    : members;
+
   const groups: ConsistencyGroup[] =
     consistency === 'app'
       ? [{ name: application.name, members: members.map((m) => m.workload.name) }]
@@ -211,7 +249,8 @@ export function plan(input: PlanInput): Plan {
     concurrency: positiveInt(options.concurrency, 4, 'concurrency'),
     options: templateOptions,
     groups,
-    members,
+    members: withGuarantees,
+    ...(cut && { cut }),
   });
 }
 

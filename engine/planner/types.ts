@@ -45,6 +45,30 @@ export interface MemberPlan {
   readonly steps: readonly PlanStep[];
   /** Runs after the steps whatever happened (thaw, cleanup). */
   readonly defer?: PlanStep;
+  /** In an application-consistent cut: what this member gets (see CutMember.guarantee). */
+  readonly guarantee?: string;
+}
+
+/** One member of an application-consistent cut, in the order it is fenced and pinned. */
+export interface CutMember {
+  readonly name: string;
+  /** Fence (block writes) before pinning; false for the last member and unfenceable ones. */
+  readonly fence: boolean;
+  /**
+   * `causal`: no write that causally follows a captured write is missed (fenced until
+   * the last snapshot was pinned, or pinned last); `snapshot-only`: its own snapshot is
+   * consistent, but it could not be fenced, so cross-member causality is not guaranteed.
+   */
+  readonly guarantee: 'causal' | 'snapshot-only';
+}
+
+/**
+ * The cross-service cut (DESIGN.md): fence and pin members one after another in `members`
+ * order, release every fence once the last snapshot is pinned, then dump from the pinned
+ * snapshots at leisure.
+ */
+export interface ConsistentCut {
+  readonly members: readonly CutMember[];
 }
 
 /** Members captured as one consistent cut (app consistency), or each alone. */
@@ -63,4 +87,6 @@ export interface Plan {
   readonly options: TemplateOptions;
   readonly groups: readonly ConsistencyGroup[];
   readonly members: readonly MemberPlan[];
+  /** Present for an application-consistent backup. */
+  readonly cut?: ConsistentCut;
 }

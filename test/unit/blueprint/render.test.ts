@@ -26,7 +26,7 @@ describe('renderAction', () => {
         func: 'postgres.dump',
         defer: false,
         runs: true,
-        args: { strategy: 'freeze-snapshot', parallelism: 2 },
+        args: { strategy: 'freeze-snapshot', parallelism: 2, snapshot: null },
       },
       {
         name: 'thaw',

@@ -293,9 +293,10 @@ describe('plan', () => {
     expect(formatPlan(result)).toMatchInlineSnapshot(`
       "backup of application "shop" (backup b-20260101)
       consistency: app; up to 4 member(s) at once
+      cut, in order: orders (fence+pin): causal → billing (pin): causal
 
       orders (postgres) postgres://app@orders-0:5432/orders
-        strategy: replica — default: a replica is available, so the primary is not touched
+        strategy: logical — application-consistent cut: logical dump from a snapshot pinned during the cut
         blueprint: postgres, group: shop
         1. probe: postgres.probe (timeout 30s, retries 2)
         2. freeze: postgres.freeze (if \${{ backup.strategy == 'freeze-snapshot' }}, timeout 1m)
@@ -303,12 +304,37 @@ describe('plan', () => {
         defer thaw: postgres.thaw (timeout 1m, retries 3)
 
       billing (mysql) postgres://app@billing-0:5432/billing
-        strategy: logical — default: logical dump from the primary
+        strategy: logical — application-consistent cut: logical dump from a snapshot pinned during the cut
         blueprint: mysql, group: shop
         1. probe: mysql.probe (timeout 30s, retries 2)
         2. freeze: mysql.freeze (if \${{ backup.strategy == 'freeze-snapshot' }}, timeout 1m)
         3. dump: mysql.dump
         defer thaw: mysql.thaw (timeout 1m, retries 3)"
     `);
+  });
+});
+
+describe('application-consistent plan', () => {
+  it('adds an ordered cut with guarantees and forces logical dumps', () => {
+    const ws = [aWorkload('events', 'cassandra').build(), aWorkload('orders').withReplica().build()];
+    const result = plan(input(ws, { options: { consistency: 'app' } }));
+    expect(result.cut?.members).toEqual([
+      { name: 'orders', fence: true, guarantee: 'causal' },
+      { name: 'events', fence: false, guarantee: 'causal' },
+    ]);
+    expect(result.members.map((m) => [m.workload.name, m.strategy, m.guarantee])).toEqual([
+      ['events', 'logical', 'causal'],
+      ['orders', 'logical', 'causal'],
+    ]);
+  });
+
+  it('refuses a non-logical strategy', () => {
+    expect(() =>
+      plan(
+        input([aWorkload('orders').withReplica().build()], {
+          options: { consistency: 'app', strategy: 'replica' },
+        }),
+      ),
+    ).toThrow('strategy replica cannot be combined with it');
   });
 });

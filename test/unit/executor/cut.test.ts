@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { blueprintsByEngine, loadBuiltinBlueprints } from '../../../engine/blueprint/load.ts';
+import { AdapterError } from '../../../engine/errors.ts';
+import { execute, type RunEvent } from '../../../engine/executor/index.ts';
+import { buildRegistry } from '../../../engine/functions/index.ts';
+import { plan } from '../../../engine/planner/index.ts';
+import { aWorkload, anApplication, fakeAdapter, recordingSink, type Call } from '../functions/fakes.ts';
+
+async function cutWorld(failFreezeOf?: string) {
+  const calls: Call[] = [];
+  const adapters = [
+    fakeAdapter('postgres', {}, calls),
+    fakeAdapter(
+      'mysql',
+      failFreezeOf === 'mysql'
+        ? {
+            onFreeze: () =>
+              Promise.reject(new AdapterError('mysql', 'Lock wait timeout exceeded', { retryable: true })),
+          }
+        : {},
+      calls,
+    ),
+    fakeAdapter('cassandra', { fence: false, strategies: ['logical'] }, calls),
+  ];
+  const registry = buildRegistry(adapters);
+  const byEngine = blueprintsByEngine(
+    await loadBuiltinBlueprints({ registry, engines: ['postgres', 'mysql', 'cassandra'] }),
+  );
+  const p = plan({
+    application: anApplication('shop', [
+      aWorkload('events', 'cassandra').build(),
+      aWorkload('orders', 'postgres').build(),
+      aWorkload('billing', 'mysql').build(),
+    ]),
+    blueprintsByEngine: byEngine,
+    capabilitiesByEngine: Object.fromEntries(adapters.map((a) => [a.engine, a.capabilities])),
+    registry,
+    backup: { id: 'b', startedAt: 'now' },
+    options: { consistency: 'app', freezeDeadline: '5s' },
+  });
+  const events: RunEvent[] = [];
+  const result = await execute(p, {
+    registry,
+    artifacts: { sink: () => recordingSink() },
+    onEvent: (e) => events.push(e),
+  });
+  return { calls, result, events };
+}
+
+describe('application-consistent cut', () => {
+  it('fences and pins in order, releases fences after the last pin, then dumps from the pinned snapshots', async () => {
+    const { calls, result, events } = await cutWorld();
+    expect(result.status).toBe('succeeded');
+    const sequence = calls.map((c) => `${c.method}:${c.workload}`);
+    // The cut: fenceable members first, the unfenceable one last and never fenced.
+    expect(sequence.slice(0, 5)).toEqual([
+      'freeze:orders',
+      'pinSnapshot:orders',
+      'freeze:billing',
+      'pinSnapshot:billing',
+      'pinSnapshot:events',
+    ]);
+    expect(sequence.slice(5, 7).sort()).toEqual(['thaw:billing', 'thaw:orders']);
+    // Every dump reads its member's pinned snapshot, and the snapshot is released afterwards.
+    const dumps = calls.filter((c) => c.method === 'dump');
+    expect(dumps.map((d) => [d.workload, (d.detail as { snapshot?: string }).snapshot])).toEqual(
+      expect.arrayContaining([
+        ['orders', 'snap-1'],
+        ['billing', 'snap-1'],
+        ['events', 'snap-1'],
+      ]),
+    );
+    for (const member of ['orders', 'billing', 'events']) {
+      const i = sequence.indexOf(`dump:${member}`);
+      expect(sequence.indexOf(`releaseSnapshot:${member}`)).toBeGreaterThan(i);
+    }
+    // The blueprint's own freeze phase is skipped (strategy logical), no stray handles.
+    expect(calls.filter((c) => c.method === 'freeze')).toHaveLength(2);
+    expect(events.filter((e) => e.type === 'warning')).toEqual([]);
+    expect(result.cut).toMatchObject({ status: 'succeeded' });
+    expect(result.members.map((m) => [m.member, m.guarantee])).toEqual([
+      ['events', 'causal'],
+      ['orders', 'causal'],
+      ['billing', 'causal'],
+    ]);
+    const cutEnd = events.find((e) => e.type === 'cut.end');
+    expect(cutEnd).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('a failed fence releases what the cut already holds and fails every member without dumping', async () => {
+    const { calls, result } = await cutWorld('mysql');
+    expect(result.status).toBe('failed');
+    expect(calls.map((c) => `${c.method}:${c.workload}`)).toEqual([
+      'freeze:orders',
+      'pinSnapshot:orders',
+      'freeze:billing',
+      'thaw:orders',
+      'releaseSnapshot:orders',
+    ]);
+    expect(result.members.map((m) => [m.member, m.status])).toEqual([
+      ['events', 'failed'],
+      ['orders', 'failed'],
+      ['billing', 'failed'],
+    ]);
+    expect(result.members[0]?.error?.message).toBe(
+      'phase "cut:freeze" of action "backup" (shop/billing): Lock wait timeout exceeded',
+    );
+  });
+});
