@@ -95,7 +95,7 @@ export async function dump(
       streams.map(async (conn) => {
         try {
           for (let job = jobs[next++]; job !== undefined; job = jobs[next++]) {
-            if (signal.aborted) return;
+            signal.throwIfAborted();
             const hasher = new TableHasher(rowHash);
             const body = tableStatements(conn, target, job.db, job.table, hasher, {
               signal,
@@ -122,6 +122,13 @@ export async function dump(
         throw new CancelledError('mysql dump cancelled', { workload: workload.name, cause: error });
       throw error;
     });
+    // A stream that had already read its last rows does not notice an abort: check once more.
+    if (options.signal.aborted) {
+      throw new CancelledError('mysql dump cancelled', {
+        workload: workload.name,
+        cause: options.signal.reason,
+      });
+    }
 
     for (const db of databases) {
       await sink.put(postArtifact(db.name), once(Buffer.from(renderScript(postStatements(db.post)))), {

@@ -230,7 +230,7 @@ export async function load(
       workers.map(async (conn) => {
         try {
           for (let job = jobs[next++]; job !== undefined; job = jobs[next++]) {
-            if (signal.aborted) return;
+            signal.throwIfAborted();
             await loadTable(conn, target, source, job, options, signal);
           }
         } catch (error) {
@@ -243,6 +243,13 @@ export async function load(
         throw new CancelledError('mysql load cancelled', { workload: workload.name, cause: error });
       throw error;
     });
+    // A stream that had already read its last rows does not notice an abort: check once more.
+    if (options.signal.aborted) {
+      throw new CancelledError('mysql load cancelled', {
+        workload: workload.name,
+        cause: options.signal.reason,
+      });
+    }
 
     for (const db of catalog.databases) {
       await run(control, target, `use ${nameOf(db.name)}`, `USE ${quoteIdent(nameOf(db.name))}`);

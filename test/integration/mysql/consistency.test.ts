@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from 'mysql2/promise';
 import type { ArtifactSink } from '../../../adapters/types.ts';
 import { mysqlAdapter } from '../../../adapters/mysql/index.ts';
+import { CancelledError } from '../../../engine/errors.ts';
 import { useServer, type MariadbServer, type SharedServer } from '../../../testcontainers/index.ts';
 import {
   connectTo,
@@ -120,5 +121,51 @@ describe('mysql dump under concurrent writes', () => {
     expect(result.fingerprint[`${db}.ledger`]?.rows).toBe(t.ledger);
     const live = await mysqlAdapter.fingerprint(workloadFor(server, [copy]), { signal });
     expect(live).toEqual(renameKeys(result.fingerprint, db, copy));
+  });
+
+  it('dumps from a snapshot pinned earlier (cross-service cut), not from the live data', async () => {
+    const signal = AbortSignal.timeout(60_000);
+    const workload = workloadFor(server, [db]);
+    const before = await totals(admin, db);
+    const snapshot = await mysqlAdapter.pinSnapshot(workload, signal);
+    try {
+      await admin.query(`INSERT INTO \`${db}\`.ledger (a, b) VALUES (-1, -1), (-2, -2)`);
+      const { result } = await repo.capture('pinned', (sink) =>
+        mysqlAdapter.dump(workload, sink, {
+          strategy: 'logical',
+          parallelism: 2,
+          signal,
+          progress: quietProgress,
+          snapshot,
+        }),
+      );
+      expect(result.markers).toEqual(snapshot.markers);
+      expect(result.fingerprint[`${db}.ledger`]?.rows).toBe(before.ledger);
+    } finally {
+      await snapshot.release();
+      await snapshot.release();
+    }
+    expect((await totals(admin, db)).ledger).toBe(before.ledger + 2);
+  });
+
+  it('stops with a CancelledError when the signal aborts', async () => {
+    const controller = new AbortController();
+    const sink: ArtifactSink = {
+      async put(name, data) {
+        if (name.startsWith('data/')) controller.abort();
+        for await (const _chunk of data as AsyncIterable<Uint8Array>) {
+          // drain until the abort reaches the stream
+        }
+        return { bytes: 0 };
+      },
+    };
+    await expect(
+      mysqlAdapter.dump(workloadFor(server, [db]), sink, {
+        strategy: 'logical',
+        parallelism: 2,
+        signal: controller.signal,
+        progress: quietProgress,
+      }),
+    ).rejects.toThrow(CancelledError);
   });
 });
