@@ -3,11 +3,12 @@
  * name throws when this module loads.
  */
 import type { EngineKind } from '../engine/model/index.ts';
+import { mongodbAdapter } from './mongodb/index.ts';
 import { mysqlAdapter } from './mysql/index.ts';
 import { postgresAdapter } from './postgres/index.ts';
 import type { DatabaseAdapter } from './types.ts';
 
-const ADAPTERS: readonly DatabaseAdapter[] = [postgresAdapter, mysqlAdapter];
+const ADAPTERS: readonly DatabaseAdapter[] = [postgresAdapter, mysqlAdapter, mongodbAdapter];
 
 function byEngine(list: readonly DatabaseAdapter[]): ReadonlyMap<EngineKind, DatabaseAdapter> {
   const map = new Map<EngineKind, DatabaseAdapter>();

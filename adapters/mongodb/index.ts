@@ -1,0 +1,29 @@
+/**
+ * The MongoDB adapter. Captures are driver-native: raw-BSON cursors per collection,
+ * streamed into the sink in the format of FORMAT.md and fingerprinted on the way.
+ * README.md says what each strategy guarantees and what was tested against which server.
+ */
+import type { DatabaseAdapter, Fence } from '../types.ts';
+import { dump } from './dump.ts';
+import { fingerprint } from './fingerprint.ts';
+import { acquireFence } from './freeze.ts';
+import { load } from './load.ts';
+import { pinSnapshot } from './pin-snapshot.ts';
+import { probe } from './probe.ts';
+
+export const mongodbAdapter = {
+  engine: 'mongodb',
+  capabilities: { strategies: ['logical', 'replica', 'freeze-snapshot'], fence: true, pinSnapshot: false },
+  probe,
+  dump,
+  load,
+  async freeze(workload, options): Promise<Fence> {
+    return acquireFence(workload, options);
+  },
+  pinSnapshot,
+  fingerprint,
+} satisfies DatabaseAdapter;
+
+export { acquireFence, type FenceOptions, type HeldFence } from './freeze.ts';
+export { FORMAT, CATALOG_ARTIFACT, type MongoCatalog } from './archive.ts';
+export { chooseSecondary, type MemberState } from './replica.ts';
