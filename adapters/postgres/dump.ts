@@ -29,7 +29,7 @@ import {
   type TableInfo,
 } from './catalog.ts';
 import { captureEndpoint, toolEnv, withConnection, type ConnectionTarget } from './connection.ts';
-import { adapterError, throwIfAborted } from './errors.ts';
+import { adapterError, cancelledOr, throwIfAborted } from './errors.ts';
 import { decodeToken, maintenanceDatabase, pinSnapshotOn, resolveDatabases } from './snapshot.ts';
 import { closeAll, hashedCopy, openSnapshotWorkers } from './table-copy.ts';
 import { startTool, toolMajor } from './tools.ts';
@@ -37,6 +37,18 @@ import { runPool } from './_pool.ts';
 
 /** Capture `workload` into `sink`; see the module comment. */
 export async function dump(
+  workload: Workload,
+  sink: ArtifactSink,
+  options: CaptureOptions,
+): Promise<CaptureResult> {
+  try {
+    return await dumpOnce(workload, sink, options);
+  } catch (error) {
+    throw cancelledOr(workload, options.signal, error);
+  }
+}
+
+async function dumpOnce(
   workload: Workload,
   sink: ArtifactSink,
   options: CaptureOptions,

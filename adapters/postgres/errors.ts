@@ -57,3 +57,12 @@ export function adapterError(
 export function throwIfAborted(signal: AbortSignal, workload: Workload): void {
   if (signal.aborted) throw new CancelledError('postgres operation cancelled', { workload: workload.name });
 }
+
+/**
+ * After a failure: a CancelledError (keeping the failure as cause) when `signal` was
+ * aborted, since the failure is then only the consequence of closing connections.
+ */
+export function cancelledOr(workload: Workload, signal: AbortSignal, error: unknown): unknown {
+  if (!signal.aborted || error instanceof CancelledError) return error;
+  return new CancelledError('postgres operation cancelled', { workload: workload.name, cause: error });
+}

@@ -25,7 +25,7 @@ import {
 } from './capture-catalog.ts';
 import { hasUserObjects } from './catalog.ts';
 import { connect, toolEnv, withConnection, type ConnectionTarget } from './connection.ts';
-import { adapterError, throwIfAborted } from './errors.ts';
+import { adapterError, cancelledOr, throwIfAborted } from './errors.ts';
 import { parseGlobals, statementsToApply } from './globals.ts';
 import { maintenanceDatabase } from './snapshot.ts';
 import { closeAll } from './table-copy.ts';
@@ -49,6 +49,14 @@ export async function readCatalog(workload: Workload, source: ArtifactSource): P
 
 /** Load a capture into `target` (see module comment). */
 export async function load(target: Workload, source: ArtifactSource, options: RestoreOptions): Promise<void> {
+  try {
+    await loadOnce(target, source, options);
+  } catch (error) {
+    throw cancelledOr(target, options.signal, error);
+  }
+}
+
+async function loadOnce(target: Workload, source: ArtifactSource, options: RestoreOptions): Promise<void> {
   const conn: ConnectionTarget = { workload: target, endpoint: target.primary };
   const catalog = await readCatalog(target, source);
   const names = catalog.databases.map((d) => options.rename[d.name] ?? d.name);

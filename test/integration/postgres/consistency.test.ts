@@ -9,7 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { useServer } from '../../../testcontainers/index.ts';
 import { postgresAdapter, startBackupMode } from '../../../adapters/postgres/index.ts';
-import { AdapterError } from '../../../engine/errors.ts';
+import { AdapterError, CancelledError } from '../../../engine/errors.ts';
+import type { ArtifactSink } from '../../../adapters/types.ts';
 import {
   createDatabase,
   noProgress,
@@ -218,6 +219,43 @@ describe('postgres adapter consistency', () => {
       expect(performance.now() - start).toBeLessThan(3_000);
       await holder.query('ROLLBACK');
     });
+  });
+
+  it('a cancelled dump throws CancelledError and leaves no session behind', async () => {
+    const controller = new AbortController();
+    const sink: ArtifactSink = {
+      async put(name, data) {
+        if (name.includes('/data/')) controller.abort();
+        let bytes = 0;
+        for await (const chunk of data as AsyncIterable<Uint8Array>) bytes += chunk.length;
+        return { bytes };
+      },
+    };
+    const error = await postgresAdapter
+      .dump(workloadOf(server, [db]), sink, {
+        strategy: 'logical',
+        parallelism: 2,
+        signal: controller.signal,
+        progress: noProgress,
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(error).toBeInstanceOf(CancelledError);
+    // Every connection of the dump (pin, workers, pg_dump) is gone shortly after.
+    let left = -1;
+    for (let i = 0; i < 50 && left !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = await withClient(server, 'postgres', async (c) => {
+        const r = await c.query<{ n: string }>(
+          "SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'lifeboat%' OR (datname = $1 AND application_name = 'pg_dump')",
+          [db],
+        );
+        return Number(r.rows[0]?.n);
+      });
+    }
+    expect(left).toBe(0);
   });
 
   it('backup mode returns the backup label to store with a volume snapshot', async () => {
