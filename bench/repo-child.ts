@@ -31,5 +31,11 @@ const writer = await repo.startBackup({ app: 'bench' });
 await writer.put('dump.sql', process.env.BENCH_NODE_STREAM ? process.stdin : stdinPieces());
 await writer.commit();
 process.stdout.write(
-  `${JSON.stringify({ ...writer.stats, seconds: (performance.now() - t0) / 1000, maxRssKiB: process.resourceUsage().maxRSS })}\n`,
+  `${JSON.stringify({
+    ...writer.stats,
+    seconds: (performance.now() - t0) / 1000,
+    maxRssKiB: process.resourceUsage().maxRSS,
+    mainThreadCpuSeconds: (process.threadCpuUsage().user + process.threadCpuUsage().system) / 1e6,
+    processCpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+  })}\n`,
 );

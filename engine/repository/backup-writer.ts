@@ -185,9 +185,10 @@ export class BackupWriter implements ArtifactSink {
     try {
       for await (const piece of data) {
         this.#throwIfFailed(member, name);
-        for (const chunk of chunker.push(piece as Uint8Array)) await this.#chunk(artifact, chunk, mine);
+        for (const chunk of chunker.push(piece as Uint8Array))
+          await this.#chunk(artifact, chunk, mine, chunker);
       }
-      for (const chunk of chunker.finish()) await this.#chunk(artifact, chunk, mine);
+      for (const chunk of chunker.finish()) await this.#chunk(artifact, chunk, mine, chunker);
       await Promise.all(mine);
       this.#throwIfFailed(member, name);
     } catch (error) {
@@ -213,22 +214,37 @@ export class BackupWriter implements ArtifactSink {
     }
   }
 
-  async #chunk(artifact: ManifestArtifact, chunk: Buffer, mine: Set<Promise<void>>): Promise<void> {
+  async #chunk(
+    artifact: ManifestArtifact,
+    chunk: Buffer,
+    mine: Set<Promise<void>>,
+    chunker: Chunker,
+  ): Promise<void> {
     const id = this.#ctx.chunkId(chunk);
     artifact.chunks.push([id, chunk.length]);
     artifact.bytes += chunk.length;
     this.#stats.bytesIn += chunk.length;
     this.#stats.chunks++;
-    if (this.#seen.has(id)) return;
+    if (this.#seen.has(id)) {
+      chunker.recycle(chunk);
+      return;
+    }
     this.#seen.add(id);
     const isNew = !this.#known.has(id);
     if (!isNew) {
       this.#reusedExisting.add(id);
-      if (this.#retention().retention === undefined) return;
+      if (this.#retention().retention === undefined) {
+        chunker.recycle(chunk);
+        return;
+      }
     }
     // a bounded number of chunks in flight: this is what bounds memory
     await this.#slots.acquire();
     const task = (isNew ? this.#upload(id, chunk) : this.#extend(id, chunk))
+      // only once stored: until then the bytes may still be read (compression, upload)
+      .then(() => {
+        chunker.recycle(chunk);
+      })
       .catch((error: unknown) => {
         this.#failure ??= error;
       })

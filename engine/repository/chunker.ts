@@ -66,6 +66,8 @@ export class Chunker {
   readonly #gear: Uint32Array;
   /** The chunk being assembled; `max` bytes reserved, only written pages are resident. */
   #chunk: Buffer | undefined;
+  /** Returned chunk buffers, reused instead of allocating (less GC churn). */
+  readonly #pool: Buffer[] = [];
   /** Bytes of the current (unfinished) chunk. */
   #length = 0;
   #hash = 0;
@@ -95,7 +97,7 @@ export class Chunker {
     while (buf.length > 0) {
       const cut = this.#scan(buf);
       const take = cut < 0 ? buf.length : cut;
-      this.#chunk ??= Buffer.allocUnsafeSlow(this.#max);
+      this.#chunk ??= this.#pool.pop() ?? Buffer.allocUnsafeSlow(this.#max);
       buf.copy(this.#chunk, this.#length, 0, take);
       this.#length += take;
       if (cut < 0) break;
@@ -103,6 +105,17 @@ export class Chunker {
       buf = buf.subarray(cut);
     }
     return out;
+  }
+
+  /**
+   * Hand back a chunk this chunker returned once the caller no longer uses it; its
+   * memory is then reused for a later chunk. Optional: unreturned chunks are simply
+   * garbage-collected. The caller must not touch `chunk` afterwards.
+   */
+  recycle(chunk: Buffer): void {
+    if (chunk.byteOffset === 0 && chunk.buffer.byteLength === this.#max && this.#pool.length < 16) {
+      this.#pool.push(Buffer.from(chunk.buffer, 0, this.#max));
+    }
   }
 
   /** The final (possibly short) chunk, or none for an empty remainder. */
