@@ -66,6 +66,8 @@ export type RunEvent =
       readonly status: 'succeeded' | 'failed';
       /** First fence acquired → last fence released; 0 when nothing was fenced. */
       readonly fenceWindowMs: number;
+      /** Duration of each fence/pin call and of the release, for tuning the window. */
+      readonly steps: readonly { readonly member: string; readonly op: string; readonly ms: number }[];
       readonly error?: string;
     })
   | (Base & { readonly type: 'warning'; readonly member?: string; readonly message: string })

@@ -44,6 +44,7 @@ export async function runCut(
   const snapshots = new Map<string, string>();
   let firstFenceAt: number | undefined;
   let error: LifeboatError | undefined;
+  const steps: { member: string; op: string; ms: number }[] = [];
 
   for (const entry of cut.members) {
     const member = plan.members.find((m) => m.workload.name === entry.name);
@@ -73,9 +74,13 @@ export async function runCut(
           },
         };
         const args = op === 'freeze' ? { deadline: plan.options.freezeDeadline } : {};
+        const stepStarted = options.now();
         const output = await abortable(fn.exec(args, ctx), signal, options.graceMs);
+        steps.push({ member: entry.name, op, ms: options.now() - stepStarted });
         if (op === 'freeze') {
-          firstFenceAt ??= options.now();
+          // Count from when the server granted the fence, not from when the call returned.
+          const acquired = typeof output.acquiredAt === 'string' ? Date.parse(output.acquiredAt) : NaN;
+          firstFenceAt ??= Number.isNaN(acquired) ? options.now() : Math.min(acquired, options.now());
           fences.push({ member: entry.name, id: String(output.fence) });
         } else {
           snapshots.set(entry.name, String(output.snapshot));
@@ -96,10 +101,12 @@ export async function runCut(
   }
 
   // Release every fence now (the last snapshot is pinned, or the cut failed).
+  const releaseStarted = options.now();
   const released = await Promise.allSettled(
     fences.map((f) => bags.get(f.member)?.release(f.id) ?? Promise.resolve()),
   );
   const fenceWindowMs = firstFenceAt === undefined ? 0 : options.now() - firstFenceAt;
+  if (fences.length) steps.push({ member: '*', op: 'release', ms: options.now() - releaseStarted });
   released.forEach((r, i) => {
     if (r.status === 'rejected') {
       const reason = r.reason instanceof Error ? r.reason.message : String(r.reason);
@@ -116,9 +123,9 @@ export async function runCut(
         .get(member)
         ?.release(id)
         .catch(() => undefined);
-    options.emit({ type: 'cut.end', status: 'failed', fenceWindowMs, error: error.message });
+    options.emit({ type: 'cut.end', status: 'failed', fenceWindowMs, steps, error: error.message });
     return { status: 'failed', snapshots: new Map(), fenceWindowMs, error };
   }
-  options.emit({ type: 'cut.end', status: 'succeeded', fenceWindowMs });
+  options.emit({ type: 'cut.end', status: 'succeeded', fenceWindowMs, steps });
   return { status: 'succeeded', snapshots, fenceWindowMs };
 }
