@@ -23,6 +23,7 @@ export {
   type LoadedBlueprint,
 } from './load.ts';
 export { InvalidBlueprintError } from './invalid-blueprint-error.ts';
+export { lintBlueprintFiles } from './lint-files.ts';
 export {
   CONTEXT_SHAPE,
   buildTemplateContext,

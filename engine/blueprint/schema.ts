@@ -48,7 +48,9 @@ export const PhaseSchema = z
         "Run the phase only when this expression is true, e.g. `${{ backup.strategy == 'freeze-snapshot' }}`.",
       ),
   })
-  .describe('One step of an action.');
+  .describe('One step of an action.')
+  // An id makes the JSON Schema define Phase once (`$defs`) instead of once per use.
+  .meta({ id: 'Phase' });
 
 export const ActionSchema = z
   .strictObject({
@@ -58,7 +60,8 @@ export const ActionSchema = z
       'Always runs after the phases, even after a failure or cancellation (thaw, cleanup).',
     ),
   })
-  .describe('An ordered list of phases plus an optional deferred phase.');
+  .describe('An ordered list of phases plus an optional deferred phase.')
+  .meta({ id: 'Action' });
 
 export const BlueprintSchema = z
   .strictObject({
@@ -97,7 +100,8 @@ export type Blueprint = z.infer<typeof BlueprintSchema>;
 
 /** The JSON Schema editors and the controller use; generated from `BlueprintSchema`. */
 export function blueprintJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(BlueprintSchema, { target: 'draft-2020-12', io: 'input' });
+  // draft-07: the dialect YAML language servers support best.
+  const schema = z.toJSONSchema(BlueprintSchema, { target: 'draft-07', io: 'input' });
   return {
     $id: 'https://lifeboat.dev/schema/blueprint.schema.json',
     title: 'Lifeboat Blueprint',
