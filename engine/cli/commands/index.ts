@@ -1,13 +1,19 @@
 /** Explicit list of CLI commands: each module adds its subcommand(s) to the program. */
 import type { Command } from 'commander';
+import { registerBackup } from './backup.ts';
+import { registerExport } from './export.ts';
 import { registerList } from './list.ts';
 import { registerPrune } from './prune.ts';
 import { registerRepo } from './repo.ts';
+import { registerRestore } from './restore.ts';
 import { registerVerify } from './verify.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
 export const COMMANDS: readonly RegisterCommand[] = [
+  registerBackup,
+  registerRestore,
+  registerExport,
   registerRepo,
   registerList,
   registerVerify,

@@ -1,0 +1,110 @@
+/** `lifeboat backup`: capture one application (one or several databases) into a repository. */
+import { InvalidArgumentError, type Command } from 'commander';
+import { STRATEGIES, type Strategy } from '../../../adapters/types.ts';
+import { workloadsFromArguments } from '../../model/index.ts';
+import { describePlan, formatPlan } from '../../planner/index.ts';
+import { loadEngineSetup, passwordFromEnvironment, planBackup, runBackup } from '../../runs/index.ts';
+import {
+  humanBytes,
+  openRepository,
+  outputFormat,
+  withRepositoryOptions,
+  type RepositoryFlags,
+} from './_repository-options.ts';
+import { openRunDisplay } from './_run-display.ts';
+
+interface BackupFlags extends RepositoryFlags {
+  readonly db: string[];
+  readonly replica: string[];
+  readonly app?: string;
+  readonly strategy?: Strategy;
+  readonly consistency?: 'app' | 'member';
+  readonly parallel: number;
+  readonly blueprint: string[];
+  readonly dryRun?: boolean;
+  readonly output: 'table' | 'json';
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function strategy(value: string): Strategy {
+  if (!(STRATEGIES as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`expected one of ${STRATEGIES.join(', ')}`);
+  }
+  return value as Strategy;
+}
+
+function consistency(value: string): 'app' | 'member' {
+  if (value !== 'app' && value !== 'member') throw new InvalidArgumentError('expected "app" or "member"');
+  return value;
+}
+
+function positive(value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError('expected a positive integer');
+  return Number(value);
+}
+
+export function registerBackup(program: Command): void {
+  withRepositoryOptions(
+    program
+      .command('backup')
+      .description('back up one application: every --db is a member of one backup')
+      .option(
+        '--db <[name=]url>',
+        'database to capture (repeat for several); password via env, see README',
+        collect,
+        [],
+      )
+      .option('--replica <[name=]url>', 'a replica/standby of a member, for --strategy replica', collect, [])
+      .option('--app <name>', 'application name (default: the only member, else "app")')
+      .option('--strategy <strategy>', `capture strategy: ${STRATEGIES.join(', ')}`, strategy)
+      .option(
+        '--consistency <mode>',
+        'app: one consistent cut across members; member: each alone',
+        consistency,
+      )
+      .option('-j, --parallel <n>', 'parallel streams per member', positive, 2)
+      .option('--blueprint <file>', 'use this blueprint for its engine (repeatable)', collect, [])
+      .option('--dry-run', 'print the plan and touch nothing')
+      .option('-o, --output <format>', 'table or json', outputFormat, 'table'),
+  ).action(async (flags: BackupFlags) => {
+    const workloads = workloadsFromArguments(flags.db, flags.replica, passwordFromEnvironment());
+    const onlyMember = workloads.length === 1 ? workloads[0]?.name : undefined;
+    const request = {
+      application: { name: flags.app ?? onlyMember ?? 'app', workloads },
+      options: {
+        parallelism: flags.parallel,
+        ...(flags.strategy && { strategy: flags.strategy }),
+        consistency: flags.consistency ?? (workloads.length > 1 ? 'app' : 'member'),
+      },
+    } as const;
+    const setup = await loadEngineSetup(flags.blueprint);
+    if (flags.dryRun) {
+      const thePlan = planBackup(request, setup);
+      process.stdout.write(
+        flags.output === 'json'
+          ? `${JSON.stringify(describePlan(thePlan), null, 2)}\n`
+          : `${formatPlan(thePlan)}\n`,
+      );
+      return;
+    }
+    const repository = await openRepository(flags);
+    const display = openRunDisplay(flags.output);
+    try {
+      const { manifest, result } = await runBackup(request, setup, repository, display);
+      if (flags.output === 'json') {
+        process.stdout.write(
+          `${JSON.stringify({ id: manifest.backupId, app: manifest.app, members: manifest.members.map((m) => ({ name: m.name, engine: m.engine, strategy: m.details.strategy, guarantee: m.guarantee ?? null, markers: m.markers })), fenceWindowMs: result.cut?.fenceWindowMs ?? null })}\n`,
+        );
+      } else {
+        const bytes = result.members.reduce((n, m) => n + m.bytes, 0);
+        process.stderr.write(
+          `backup ${manifest.backupId} of ${manifest.app}: ${manifest.members.length} member(s), ${humanBytes(bytes)} captured in ${(result.durationMs / 1000).toFixed(1)}s\n`,
+        );
+        process.stdout.write(`${manifest.backupId}\n`);
+      }
+    } finally {
+      display.close();
+    }
+  });
+}

@@ -1,0 +1,95 @@
+/** `lifeboat restore`: load a backup's members back, to where they came from or elsewhere. */
+import { InvalidArgumentError, type Command } from 'commander';
+import { parseDbArgument } from '../../model/index.ts';
+import { UsageError } from '../../errors.ts';
+import { loadEngineSetup, passwordFromEnvironment, runRestore } from '../../runs/index.ts';
+import {
+  openRepository,
+  outputFormat,
+  withRepositoryOptions,
+  type RepositoryFlags,
+} from './_repository-options.ts';
+import { openRunDisplay } from './_run-display.ts';
+
+interface RestoreFlags extends RepositoryFlags {
+  readonly to: string[];
+  readonly only: string[];
+  readonly force?: boolean;
+  readonly verify: boolean;
+  readonly parallel: number;
+  readonly output: 'table' | 'json';
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function positive(value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError('expected a positive integer');
+  return Number(value);
+}
+
+function targetsFrom(args: readonly string[]): Record<string, string> {
+  const targets: Record<string, string> = {};
+  for (const raw of args) {
+    const arg = parseDbArgument(raw);
+    if (arg.name === undefined)
+      throw new UsageError(`--to ${raw.replace(/:[^:@/]*@/, ':***@')}: expected NAME=URL`);
+    targets[arg.name] = arg.url;
+  }
+  return targets;
+}
+
+export function registerRestore(program: Command): void {
+  withRepositoryOptions(
+    program
+      .command('restore')
+      .description('restore every member of a backup (or --only some) and verify the copies')
+      .argument('<backup-id>', 'backup to restore (see lifeboat list)')
+      .option(
+        '--to <name=url>',
+        'restore member NAME to URL; a database in the URL renames it (repeatable)',
+        collect,
+        [],
+      )
+      .option('--only <name>', 'restore only this member (repeatable)', collect, [])
+      .option('--force', 'overwrite non-empty target databases')
+      .option('--no-verify', 'skip the fingerprint check of the restored databases')
+      .option('-j, --parallel <n>', 'parallel streams per member', positive, 2)
+      .option('-o, --output <format>', 'table or json', outputFormat, 'table'),
+  ).action(async (backupId: string, flags: RestoreFlags) => {
+    const targets = targetsFrom(flags.to);
+    const setup = await loadEngineSetup();
+    const repository = await openRepository(flags);
+    const display = openRunDisplay(flags.output);
+    try {
+      const outcome = await runRestore(
+        {
+          backupId,
+          only: flags.only,
+          targets,
+          force: flags.force ?? false,
+          verify: flags.verify,
+          parallelism: flags.parallel,
+          passwordFor: passwordFromEnvironment(),
+        },
+        setup,
+        repository,
+        display,
+      );
+      const members = outcome.restore.members.map((m) => m.member);
+      const verified = outcome.verify
+        ? 'verified against the capture fingerprints'
+        : 'not verified (--no-verify)';
+      if (flags.output === 'json') {
+        process.stdout.write(
+          `${JSON.stringify({ id: backupId, restored: members, rename: outcome.rename, verified: outcome.verify !== undefined, durationMs: outcome.restore.durationMs })}\n`,
+        );
+      } else {
+        process.stdout.write(
+          `restored ${members.join(', ')} from ${backupId} in ${(outcome.restore.durationMs / 1000).toFixed(1)}s; ${verified}\n`,
+        );
+      }
+    } finally {
+      display.close();
+    }
+  });
+}

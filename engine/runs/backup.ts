@@ -1,0 +1,78 @@
+/**
+ * A backup run: plan the application's capture, execute it into a new backup of the
+ * repository, and commit the manifest only if every member succeeded. A failed or
+ * interrupted run aborts the backup: nothing half-written ever becomes visible.
+ */
+import { execute, type RunEvent, type RunResult } from '../executor/index.ts';
+import type { Application } from '../model/index.ts';
+import { plan, type PlanOptions } from '../planner/index.ts';
+import type { Plan } from '../planner/types.ts';
+import type { Manifest, Repository } from '../repository/index.ts';
+import { VERSION } from '../version.ts';
+import type { EngineSetup } from './engine-setup.ts';
+import { manifestMember } from './member-record.ts';
+import { runFailure } from './summarize-failure.ts';
+
+export interface BackupRequest {
+  readonly application: Application;
+  readonly options: PlanOptions;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+export interface BackupOutcome {
+  readonly manifest: Manifest;
+  readonly result: RunResult;
+}
+
+/** The plan a backup would run, without touching any database or the repository. */
+export function planBackup(request: BackupRequest, setup: EngineSetup, backupId = 'dry-run'): Plan {
+  return plan({
+    application: request.application,
+    blueprintsByEngine: setup.blueprintsByEngine,
+    blueprintsByName: setup.blueprintsByName,
+    capabilitiesByEngine: setup.capabilitiesByEngine,
+    registry: setup.registry,
+    backup: { id: backupId, startedAt: new Date().toISOString() },
+    options: { ...request.options, action: 'backup' },
+  });
+}
+
+export async function runBackup(
+  request: BackupRequest,
+  setup: EngineSetup,
+  repository: Repository,
+  run: { signal: AbortSignal; onEvent: (event: RunEvent) => void },
+): Promise<BackupOutcome> {
+  // Plan before opening the backup: a bad request costs nothing and leaves nothing.
+  const first = planBackup(request, setup);
+  const writer = await repository.startBackup({
+    app: request.application.name,
+    labels: { ...request.labels, consistency: first.consistency },
+  });
+  try {
+    const thePlan = planBackup(request, setup, writer.backupId);
+    const result = await execute(thePlan, {
+      registry: setup.registry,
+      artifacts: { sink: (member) => writer.member(member.workload.name) },
+      signal: run.signal,
+      onEvent: run.onEvent,
+    });
+    if (result.status !== 'succeeded') throw runFailure('backup', result);
+    const members = thePlan.members.map((m) => {
+      const memberResult = result.members.find((r) => r.member === m.workload.name);
+      if (!memberResult) throw new Error(`internal: no result for member ${m.workload.name}`);
+      const entry = manifestMember(m.workload, memberResult, m.blueprint.name);
+      // The write stall of the application's cut, recorded with every member it held.
+      if (result.cut) entry.details.fenceWindowMs = String(Math.round(result.cut.fenceWindowMs));
+      return entry;
+    });
+    const manifest = await writer.commit({
+      members,
+      tools: { lifeboat: VERSION, node: process.versions.node },
+    });
+    return { manifest, result };
+  } catch (error) {
+    await writer.abort().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * How one member's capture is recorded in the manifest and read back for restore,
+ * verify and export. The manifest holds no secrets: the endpoint URL is stored without
+ * password, credentials are supplied again at restore time.
+ */
+import type { EngineKind, Fingerprint, Marker } from '../model/index.ts';
+import type { MemberResult } from '../executor/index.ts';
+import type { RecordedMember } from '../planner/index.ts';
+import type { Manifest, ManifestMember } from '../repository/index.ts';
+import type { Workload } from '../model/index.ts';
+import type { Strategy } from '../../adapters/types.ts';
+
+/** The manifest entry of a member that captured successfully. */
+export function manifestMember(workload: Workload, result: MemberResult, blueprint: string): ManifestMember {
+  const dump = result.outputs.dump ?? {};
+  const fingerprint = (dump.fingerprint ?? undefined) as Fingerprint | undefined;
+  const details = { ...((dump.details ?? {}) as Record<string, string>) };
+  const databases = details.databases ?? capturedDatabases(fingerprint, workload.databases).join(',');
+  return {
+    name: workload.name,
+    engine: workload.engine,
+    markers: ((dump.markers ?? []) as Marker[]).map((m) => ({ kind: m.kind, value: m.value })),
+    ...(fingerprint && { fingerprint: { ...fingerprint } }),
+    ...(result.guarantee !== undefined && { guarantee: result.guarantee }),
+    details: {
+      ...details,
+      strategy: result.strategy,
+      blueprint,
+      endpoint: workload.primary.url,
+      databases,
+      bytes: String(result.bytes),
+      rows: String(result.rows),
+      durationMs: String(result.durationMs),
+    },
+  };
+}
+
+/** Databases named by fingerprint keys (`db.table`, `db.schema.table`), else the requested ones. */
+function capturedDatabases(fingerprint: Fingerprint | undefined, requested: readonly string[]): string[] {
+  const fromKeys = new Set(Object.keys(fingerprint ?? {}).map((key) => key.split('.')[0] ?? key));
+  return fromKeys.size > 0 ? [...fromKeys].sort() : [...requested];
+}
+
+/** What restore and verify plans need from the manifest, per member. */
+export function recordedMembers(manifest: Manifest): Record<string, RecordedMember> {
+  return Object.fromEntries(
+    manifest.members.map((m) => [
+      m.name,
+      {
+        strategy: (m.details.strategy ?? 'logical') as Strategy,
+        ...(m.fingerprint && { fingerprint: m.fingerprint }),
+        markers: m.markers,
+      },
+    ]),
+  );
+}
+
+export function memberDatabases(member: ManifestMember): string[] {
+  return (member.details.databases ?? '').split(',').filter(Boolean);
+}
+
+export function memberEngine(member: ManifestMember): EngineKind {
+  return (member.engine ?? 'postgres') as EngineKind;
+}
