@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../../engine/executor/events.ts';
 import {
   createJsonLinesRenderer,
+  createPlainRenderer,
   createTtyRenderer,
   formatBytes,
   formatProgressLine,
@@ -204,5 +205,50 @@ describe('renderers', () => {
       '› orders   dump           4.0 MiB  4.0k rows  10 MiB/s  ████████░░░░░░░░░░░░ 40%  ETA 0:01',
       '✗ billing                     0 B  in 0:00',
     ]);
+  });
+});
+
+describe('plain renderer (non-TTY)', () => {
+  it('writes one permanent line per meaningful event', () => {
+    const lines: string[] = [];
+    const renderer = createPlainRenderer({ write: (t: string) => lines.push(t) });
+    for (const e of streamingRun(3)) renderer.onEvent(e);
+    renderer.onEvent({
+      type: 'phase.end',
+      at: 300,
+      member: 'orders',
+      phase: 'dump',
+      status: 'succeeded',
+      attempts: 1,
+      durationMs: 300,
+      defer: false,
+    });
+    renderer.onEvent({
+      type: 'phase.end',
+      at: 300,
+      member: 'orders',
+      phase: 'freeze',
+      status: 'skipped',
+      attempts: 0,
+      durationMs: 0,
+      defer: false,
+    });
+    renderer.onEvent({
+      type: 'member.end',
+      at: 1300,
+      member: 'orders',
+      status: 'succeeded',
+      durationMs: 1300,
+    });
+    renderer.onEvent({ type: 'run.end', at: 1400, status: 'failed', durationMs: 1400, failed: ['billing'] });
+    expect(lines.join('')).toBe(
+      [
+        'backup of shop (b): orders, billing',
+        'orders: dump succeeded in 0:00, 3.0 MiB',
+        'orders: succeeded in 0:01',
+        'failed (billing did not succeed) in 0:01',
+        '',
+      ].join('\n'),
+    );
   });
 });
