@@ -1,4 +1,5 @@
 import { formatDuration } from '../blueprint/duration.ts';
+import { redactUrl } from '../redact.ts';
 import type { Plan } from './types.ts';
 
 /** A secret-free, JSON-ready view of a plan (for `--dry-run -o json` and logs). */
@@ -16,14 +17,15 @@ export function describePlan(plan: Plan) {
     members: plan.members.map((m) => ({
       name: m.workload.name,
       engine: m.workload.engine,
-      // Endpoint URLs never carry passwords (model contract); credentials are omitted.
-      primary: m.workload.primary.url,
-      replicas: m.workload.replicas.map((r) => r.url),
+      // Endpoint URLs carry no passwords by contract; redact anyway, and omit credentials.
+      primary: redactUrl(m.workload.primary.url),
+      replicas: m.workload.replicas.map((r) => redactUrl(r.url)),
       strategy: m.strategy,
       strategySource: m.decision.source,
       why: m.decision.reason,
       blueprint: m.blueprint.name,
       group: m.group,
+      ...(m.guarantee !== undefined && { guarantee: m.guarantee }),
       phases: [...m.steps, ...(m.defer ? [m.defer] : [])].map((s) => ({
         name: s.name,
         func: s.func,
