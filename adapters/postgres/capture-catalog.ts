@@ -25,6 +25,8 @@ const databaseEntry = z.object({
   collate: z.string(),
   ctype: z.string(),
   schemaArtifact: z.string(),
+  /** pg_dump custom-format archive of the large objects, when there are any. */
+  largeObjectsArtifact: z.string().nullable().default(null),
   tables: z.array(tableEntry),
   sequences: z.array(
     z.object({ schema: z.string(), name: z.string(), lastValue: z.string(), isCalled: z.boolean() }),
@@ -50,6 +52,9 @@ export type CatalogTable = z.infer<typeof tableEntry>;
 /** Artifact names: indexes, not identifiers, so any table name is safe. */
 export function schemaArtifactName(dbIndex: number): string {
   return `db${dbIndex}/schema.pgdump`;
+}
+export function largeObjectsArtifactName(dbIndex: number): string {
+  return `db${dbIndex}/large-objects.pgdump`;
 }
 export function dataArtifactName(dbIndex: number, tableIndex: number): string {
   return `db${dbIndex}/data/${tableIndex}.copy`;

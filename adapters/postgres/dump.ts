@@ -15,6 +15,7 @@ import {
   CATALOG_FORMAT,
   GLOBALS_ARTIFACT,
   dataArtifactName,
+  largeObjectsArtifactName,
   schemaArtifactName,
   type CaptureCatalog,
   type CatalogDatabase,
@@ -207,13 +208,6 @@ async function dumpDatabase(
   try {
     const first = workers[0] as pg.Client;
     const los = await largeObjectCount(first);
-    if (los > 0) {
-      throw new AdapterError(
-        'postgres',
-        `database "${job.database}" holds ${los} large objects, which this adapter does not capture: refusing an incomplete backup`,
-        { workload: workload.name },
-      );
-    }
     const info = await databaseInfo(first);
     const all = await listTables(first);
     // A standby cannot read unlogged tables: their structure is captured, their rows are not.
@@ -221,7 +215,12 @@ async function dumpDatabase(
     const tables = all.filter((t) => !skipped.includes(t));
     options.progress.estimate({ bytes: tables.reduce((s, t) => s + t.estimatedBytes, 0) });
 
-    const schema = dumpSchema(target, sink, job, schemaArtifact, abort.signal);
+    const largeObjectsArtifact = los > 0 ? largeObjectsArtifactName(job.dbIndex) : null;
+    const schema = (async () => {
+      await dumpSchema(target, sink, job, schemaArtifact, abort.signal);
+      if (largeObjectsArtifact !== null)
+        await dumpLargeObjects(target, sink, job, largeObjectsArtifact, abort.signal);
+    })();
     const results: (CatalogTable | undefined)[] = new Array<CatalogTable | undefined>(tables.length);
     const data = runPool(
       tables,
@@ -255,6 +254,7 @@ async function dumpDatabase(
       collate: info.collate,
       ctype: info.ctype,
       schemaArtifact,
+      largeObjectsArtifact,
       tables: results.filter((t): t is CatalogTable => t !== undefined),
       sequences,
       matviews,
@@ -287,6 +287,41 @@ async function dumpSchema(
   } catch (error) {
     tool.kill();
     throw adapterError(target.workload, `pg_dump --schema-only of database "${job.database}" failed`, error);
+  }
+}
+
+/**
+ * Large objects (metadata, comments, contents) from the same snapshot: a data-only
+ * pg_dump that excludes every table's data leaves exactly them.
+ */
+async function dumpLargeObjects(
+  target: ConnectionTarget,
+  sink: ArtifactSink,
+  job: DatabaseJob,
+  artifact: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const args = [
+    '--data-only',
+    '--exclude-table-data=*.*',
+    '--format=custom',
+    '-Z0',
+    `--snapshot=${job.snapshotId}`,
+    '--no-sync',
+  ];
+  const tool = startTool('pg_dump', args, toolEnv(target, job.database), { signal });
+  try {
+    await Promise.all([
+      sink.put(artifact, tool.stdout ?? Readable.from([]), { kind: 'large-objects', database: job.database }),
+      tool.done,
+    ]);
+  } catch (error) {
+    tool.kill();
+    throw adapterError(
+      target.workload,
+      `pg_dump of the large objects of database "${job.database}" failed`,
+      error,
+    );
   }
 }
 

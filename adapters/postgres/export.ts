@@ -62,12 +62,8 @@ export async function exportPlainSql(
   try {
     const schemaFile = join(work, 'schema.pgdump');
     await pipeline(source.open(db.schemaArtifact), createWriteStream(schemaFile));
-    const section = async (name: 'pre-data' | 'post-data'): Promise<void> => {
-      const tool = startTool(
-        'pg_restore',
-        [`--section=${name}`, '--no-subscriptions', '-f', '-', schemaFile],
-        {},
-      );
+    const section = async (name: 'pre-data' | 'data' | 'post-data', file = schemaFile): Promise<void> => {
+      const tool = startTool('pg_restore', [`--section=${name}`, '--no-subscriptions', '-f', '-', file], {});
       if (tool.stdout) await copyInto(out, tool.stdout);
       await tool.done;
     };
@@ -81,6 +77,12 @@ export async function exportPlainSql(
       await write(out, `${copyStatement(table.schema, table.name, table.columns, 'from')};\n`);
       await copyInto(out, source.open(table.artifact));
       await write(out, '\\.\n');
+    }
+    if (db.largeObjectsArtifact) {
+      const loFile = join(work, 'large-objects.pgdump');
+      await pipeline(source.open(db.largeObjectsArtifact), createWriteStream(loFile));
+      await section('pre-data', loFile);
+      await section('data', loFile);
     }
     await section('post-data');
     for (const s of db.sequences) {

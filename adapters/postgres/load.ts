@@ -162,6 +162,11 @@ async function restoreDatabase(
   await pipeline(source.open(db.schemaArtifact), createWriteStream(schemaFile));
   await pgRestore(conn, name, schemaFile, ['--section=pre-data'], options.signal);
   await copyTables(conn, source, db, name, options);
+  if (db.largeObjectsArtifact) {
+    const loFile = `${schemaFile}.lo`;
+    await pipeline(source.open(db.largeObjectsArtifact), createWriteStream(loFile));
+    await pgRestore(conn, name, loFile, [], options.signal);
+  }
   const jobs = Math.max(1, options.parallelism);
   await pgRestore(conn, name, schemaFile, ['--section=post-data', `--jobs=${jobs}`], options.signal);
   await withConnection(conn, name, async (client) => {

@@ -5,7 +5,7 @@
  */
 import type { Workload } from '../../engine/model/index.ts';
 import type { ProbeResult } from '../types.ts';
-import { listDatabases, largeObjectCount } from './catalog.ts';
+import { listDatabases } from './catalog.ts';
 import { withConnection, type ConnectionTarget } from './connection.ts';
 import { adapterError } from './errors.ts';
 import { maintenanceDatabase } from './snapshot.ts';
@@ -76,8 +76,6 @@ export async function probe(
         );
       }
       if (f.wal_level === 'minimal') limitations.push('wal_level=minimal: no standbys possible');
-      if ((await largeObjectCount(client)) > 0)
-        limitations.push('large objects present: not captured by the logical dump (it refuses)');
       return {
         version: f.version.split(' ')[0] ?? f.version,
         role: f.in_recovery ? 'replica' : replicas.length > 0 ? 'primary' : 'standalone',

@@ -2,7 +2,8 @@
  * The awkward-types corpus for PostgreSQL round trips: several schemas, mixed-case and
  * quoted identifiers, numeric precision and specials, timestamptz, intervals, arrays,
  * jsonb, bytea, enums, domains, sequences, partitioned tables, generated columns, views,
- * a materialized view, functions, triggers, foreign keys, text needing COPY escapes.
+ * a materialized view, functions, triggers, foreign keys, text needing COPY escapes,
+ * large objects.
  */
 export const CORPUS_SQL = `
 CREATE SCHEMA sales;
@@ -87,6 +88,8 @@ INSERT INTO "Mixed Case"."Events" ("Id", "When", "select", "we""ird")
   SELECT g, timestamptz '2023-12-01 00:00:00+00' + g * interval '9 hours', 'sel ' || g, E'q"\\\\' || g
     FROM generate_series(1, 3000) g;
 INSERT INTO public.dropped_col (a, c) VALUES (1, 2), (3, NULL);
+CREATE TABLE public.docs (id int PRIMARY KEY, body oid);
+INSERT INTO public.docs SELECT g, lo_from_bytea(0, convert_to(repeat('large object ' || g || E'\\n', 500), 'UTF8')) FROM generate_series(1, 3) g;
 SELECT nextval('sales.invoice_no');
 REFRESH MATERIALIZED VIEW sales.status_counts;
 `;

@@ -131,6 +131,7 @@ export async function contentSummary(
       domains: `SELECT domain_schema, domain_name, data_type FROM information_schema.domains ORDER BY 1, 2`,
       partitions: `SELECT inhrelid::regclass::text AS child, inhparent::regclass::text AS parent, pg_get_expr(c.relpartbound, c.oid) AS bound
                     FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid ORDER BY 1`,
+      largeObjects: `SELECT oid::text, md5(lo_get(oid)) AS h FROM pg_largeobject_metadata ORDER BY oid`,
       columns: `SELECT table_schema, table_name, column_name, data_type, column_default, is_generated, generation_expression
                  FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog','information_schema') ORDER BY 1, 2, ordinal_position`,
     };
