@@ -63,7 +63,7 @@ export class Chunker {
   readonly #center: number;
   readonly #maskS: number;
   readonly #maskL: number;
-  readonly #gear: Uint32Array;
+  readonly #gear: Int32Array;
   /** The chunk being assembled; `max` bytes reserved, only written pages are resident. */
   #chunk: Buffer | undefined;
   /** Returned chunk buffers, reused instead of allocating (less GC churn). */
@@ -82,7 +82,7 @@ export class Chunker {
     // which narrows the size distribution around `avg`.
     this.#maskS = topMask(bits + 2);
     this.#maskL = topMask(bits - 2);
-    this.#gear = gear;
+    this.#gear = new Int32Array(gear.buffer, gear.byteOffset, gear.length);
   }
 
   /** Bytes buffered in the unfinished chunk (for memory accounting). */
@@ -145,21 +145,24 @@ export class Chunker {
     // Positions before `min` never cut and are not hashed: the 32-bit gear hash only
     // depends on the last 32 bytes, so starting at `min` changes nothing after it.
     let i = Math.max(0, this.#min - 32 - base);
-    const centerEnd = Math.min(n, Math.max(i, this.#center - base));
+    // the first position that may end a chunk: cut after byte i when i + 1 >= min
+    const warmEnd = Math.min(n, Math.max(i, this.#min - 1 - base));
+    const centerEnd = Math.min(n, Math.max(warmEnd, this.#center - base));
     const maxEnd = Math.min(n, this.#max - base);
-    const minCut = this.#min - base;
-    const maskS = this.#maskS;
-    const maskL = this.#maskL;
+    // int32 masks and table: keeps V8 on small-integer arithmetic in the hot loops
+    const maskS = this.#maskS | 0;
+    const maskL = this.#maskL | 0;
+    for (; i < warmEnd; i++) h = ((h << 1) + (gear[buf[i] as number] as number)) | 0;
     for (; i < centerEnd; i++) {
       h = ((h << 1) + (gear[buf[i] as number] as number)) | 0;
-      if ((h & maskS) === 0 && i + 1 >= minCut) {
+      if ((h & maskS) === 0) {
         this.#hash = 0;
         return i + 1;
       }
     }
     for (; i < maxEnd; i++) {
       h = ((h << 1) + (gear[buf[i] as number] as number)) | 0;
-      if ((h & maskL) === 0 && i + 1 >= minCut) {
+      if ((h & maskL) === 0) {
         this.#hash = 0;
         return i + 1;
       }

@@ -45,7 +45,7 @@ export async function seal(plain: Buffer, options: SealOptions): Promise<{ parts
   if (level > 0 && plain.length > 64) {
     // one output buffer as large as the input: a single trip to the thread pool
     const packed = await compress(plain, {
-      chunkSize: Math.max(64 * 1024, plain.length),
+      chunkSize: Math.max(64 * 1024, plain.length >>> 1),
       params: { [constants.ZSTD_c_compressionLevel]: level },
     });
     if (packed.length < plain.length) {

@@ -145,4 +145,25 @@ export class LocalStore implements ObjectStore {
   async extendRetention(_key: string, _mode: LockMode, _until: Date): Promise<void> {
     // nothing to extend: a local directory enforces no retention
   }
+
+  async sweep(before: Date): Promise<number> {
+    const dir = join(this.root, TMP);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (error) {
+      if (isNotFound(error)) return 0;
+      throw error;
+    }
+    let removed = 0;
+    for (const name of names) {
+      const path = join(dir, name);
+      const s = await stat(path).catch(() => undefined);
+      if (s && s.mtimeMs < before.getTime()) {
+        await rm(path, { force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
 }

@@ -39,6 +39,11 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** Make the retention at least `until`; never shortens it. */
   extendRetention(key: string, mode: LockMode, until: Date): Promise<void>;
+  /**
+   * Remove leftovers of writes that crashed before completing (temporary files,
+   * abandoned uploads) started before `before`. Returns how many were removed.
+   */
+  sweep(before: Date): Promise<number>;
 }
 
 /** The object does not exist. */

@@ -43,6 +43,8 @@ export interface PruneReport {
   /** Unreferenced chunks the store refused to delete (retention not yet over). */
   readonly chunksLocked: number;
   readonly locksRemoved: number;
+  /** Leftovers of crashed writes removed (temporary files, abandoned multipart uploads). */
+  readonly temporariesRemoved: number;
 }
 
 export async function prune(repo: Repository, options: PruneOptions): Promise<PruneReport> {
@@ -138,8 +140,13 @@ export async function prune(repo: Repository, options: PruneOptions): Promise<Pr
       }
       await Promise.all(pending);
     }
-    // 5. locks of crashed processes
+    // 5. locks and half-written objects of crashed processes (older than a lock's life,
+    // so no live writer can still be working on them)
     let locksRemoved = 0;
+    let temporariesRemoved = 0;
+    if (!dryRun && !deferredReason) {
+      temporariesRemoved = await store.sweep(new Date(Date.now() - repo.ctx.lockTtlMs));
+    }
     if (!dryRun) {
       for (const l of locks) {
         if (!isLive(l.lock, new Date()) && l.key !== lock?.key) {
@@ -158,6 +165,7 @@ export async function prune(repo: Repository, options: PruneOptions): Promise<Pr
       ...(deferredReason ? { deferredReason } : {}),
       chunksLocked,
       locksRemoved,
+      temporariesRemoved,
     };
   } catch (error) {
     throw describeStoreError(error, store.location, 'prune');

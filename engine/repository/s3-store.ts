@@ -11,6 +11,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutObjectCommand,
@@ -290,6 +291,43 @@ export class S3Store implements ObjectStore {
         throw error;
       }
     }
+  }
+
+  /** Abort multipart uploads under the prefix that were started before `before`. */
+  async sweep(before: Date): Promise<number> {
+    let removed = 0;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      const out = await this.client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: this.bucket,
+          Prefix: this.#prefix,
+          KeyMarker: keyMarker,
+          UploadIdMarker: uploadIdMarker,
+        }),
+      );
+      for (const upload of out.Uploads ?? []) {
+        if (
+          upload.Key &&
+          upload.UploadId &&
+          upload.Initiated &&
+          upload.Initiated.getTime() < before.getTime()
+        ) {
+          await this.client.send(
+            new AbortMultipartUploadCommand({
+              Bucket: this.bucket,
+              Key: upload.Key,
+              UploadId: upload.UploadId,
+            }),
+          );
+          removed++;
+        }
+      }
+      keyMarker = out.IsTruncated ? out.NextKeyMarker : undefined;
+      uploadIdMarker = out.IsTruncated ? out.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+    return removed;
   }
 
   async extendRetention(key: string, mode: LockMode, until: Date): Promise<void> {

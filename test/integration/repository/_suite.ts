@@ -20,6 +20,8 @@ export interface SuiteBackend {
   childTarget(store: ObjectStore): { url: string; env: Record<string, string> };
   /** Bytes of the large round trip. */
   readonly largeBytes: number;
+  /** Half-written objects left in the store (temporary files), where the backend has them. */
+  leftovers?(store: ObjectStore): Promise<number>;
 }
 
 const KEY = Buffer.from(randomBytes(32).toString('base64'));
@@ -108,7 +110,13 @@ export function repositorySuite(backend: SuiteBackend): void {
     it('tampering with a chunk is detected and named (backup, artifact, chunk)', async () => {
       const { store, repo } = await freshRepo(backend);
       const writer = await repo.startBackup({ app: 'shop', member: 'orders' });
-      await writer.put('data.copy', dataStream({ bytes: 3 * MiB, seed: 6 }));
+      await writer.put(
+        'data.copy',
+        dataStream({
+          bytes: 12 * MiB + 1,
+          seed: 6 /* > 3 max-size chunks: at least 4 chunks whatever the key */,
+        }),
+      );
       const manifest = await writer.commit();
       const victim = manifest.artifacts[0]?.chunks[1]?.[0] ?? '';
       const key = `chunks/${victim.slice(0, 2)}/${victim}`;
@@ -263,6 +271,7 @@ export function repositorySuite(backend: SuiteBackend): void {
       expect(late.chunksDeleted).toBe(orphans);
       expect(late.locksRemoved).toBe(1);
       expect(await chunkKeys(store)).toEqual([]);
+      if (backend.leftovers) expect(await backend.leftovers(store)).toBe(0);
     });
   });
 }

@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStore } from '../../../engine/repository/index.ts';
@@ -10,4 +11,8 @@ repositorySuite({
   makeStore: () => Promise.resolve(new LocalStore(mkdtempSync(join(tmpdir(), 'lifeboat-repo-')))),
   childTarget: (store) => ({ url: store.location, env: {} }),
   largeBytes: largeBytes(),
+  leftovers: async (store) => {
+    const dir = join(new URL(store.location).pathname, '.tmp');
+    return existsSync(dir) ? (await readdir(dir)).length : 0;
+  },
 });
