@@ -17,7 +17,7 @@ import {
   loadBuiltinBlueprints,
   type LoadedBlueprint,
 } from '../../../engine/blueprint/index.ts';
-import { execute, type RunEvent } from '../../../engine/executor/index.ts';
+import { captureSummary, execute, type RunEvent } from '../../../engine/executor/index.ts';
 import { buildRegistry } from '../../../engine/functions/index.ts';
 import type { EngineKind, Fingerprint, Workload } from '../../../engine/model/index.ts';
 import { plan, type PlanOptions, type RecordedMember } from '../../../engine/planner/index.ts';
@@ -192,12 +192,10 @@ describe('blueprint engine on real servers', () => {
       ]),
     );
     const manifest = await writer.commit({
-      members: result.members.map((m) => ({
-        name: m.member,
-        engine: m.engine,
-        markers: m.outputs.dump?.markers as { kind: string; value: string }[],
-        fingerprint: m.outputs.dump?.fingerprint as Fingerprint,
-      })),
+      members: result.members.map((m) => {
+        const { name, engine, markers, fingerprint, details } = captureSummary(m);
+        return { name, engine, markers: [...markers], details, ...(fingerprint && { fingerprint }) };
+      }),
     });
     backupId = manifest.backupId;
     expect(recorded.orders?.fingerprint?.[`${PG_DB}.public.items`]?.rows).toBe(5000);

@@ -6,7 +6,7 @@ import {
   blueprintsByEngine,
 } from '../../../engine/blueprint/load.ts';
 import { AdapterError, CancelledError, TemplateError } from '../../../engine/errors.ts';
-import { execute, PhaseError, type RunEvent } from '../../../engine/executor/index.ts';
+import { captureSummary, execute, PhaseError, type RunEvent } from '../../../engine/executor/index.ts';
 import { buildRegistry, defineFunction } from '../../../engine/functions/index.ts';
 import type { Workload } from '../../../engine/model/index.ts';
 import { plan, type PlanOptions } from '../../../engine/planner/index.ts';
@@ -89,6 +89,15 @@ describe('execute', () => {
     expect(member?.outputs.dump?.markers).toEqual([{ kind: 'lsn', value: '0/16B3748' }]);
     expect(member).toMatchObject({ bytes: 10, rows: 2, status: 'succeeded' });
     expect(w.sinks.get('orders')?.artifacts.get('data.bin')?.toString()).toBe('0123456789');
+    expect(member && captureSummary(member)).toEqual({
+      name: 'orders',
+      engine: 'postgres',
+      strategy: 'logical',
+      markers: [{ kind: 'lsn', value: '0/16B3748' }],
+      fingerprint: { 'orders.public.items': { rows: 2, hash: 'ab' } },
+      details: { format: 'fake' },
+      bytes: 10,
+    });
     expect(w.events.map((e) => e.type)).toEqual([
       'run.start',
       'member.start',
