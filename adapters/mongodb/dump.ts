@@ -30,6 +30,11 @@ import { readServerInfo, topologyOf } from './server-info.ts';
 
 /** Bytes of documents gathered into one chunk handed to the sink. */
 const CHUNK_BYTES = 1024 * 1024;
+/**
+ * Documents per cursor batch. Measured on FerretDB/SQLite: 1000 read 10 000 1-KiB orders
+ * in 4.4 s, the driver default 4.7 s, 5000 or more 7.5 s; it also bounds each reply's memory.
+ */
+export const CURSOR_BATCH = 1000;
 
 /** What a capture promises, recorded in the catalog and the result details. */
 export const GUARANTEE_PER_COLLECTION =
@@ -56,7 +61,7 @@ export async function* collectionStream(
   const cursor = client
     .db(db)
     .collection(collection)
-    .find({}, { raw: true, enableUtf8Validation: false, noCursorTimeout: false });
+    .find({}, { raw: true, enableUtf8Validation: false, batchSize: CURSOR_BATCH });
   let parts: Buffer[] = [];
   let size = 0;
   let docs = 0;

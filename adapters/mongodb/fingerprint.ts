@@ -10,6 +10,7 @@ import { collectionKey } from './archive.ts';
 import { listCollections, listDatabases } from './catalog.ts';
 import { connect, resolveTarget } from './connect.ts';
 import { CollectionHasher, loadDocHash } from './doc-hash.ts';
+import { CURSOR_BATCH } from './dump.ts';
 import { adapterError, type ErrorSite } from './errors.ts';
 import { runPool } from './_pool.ts';
 
@@ -24,7 +25,10 @@ async function hashCollection(
   hasher: CollectionHasher,
   signal: AbortSignal,
 ): Promise<TableFingerprint> {
-  const cursor = client.db(db).collection(name).find({}, { raw: true, enableUtf8Validation: false });
+  const cursor = client
+    .db(db)
+    .collection(name)
+    .find({}, { raw: true, enableUtf8Validation: false, batchSize: CURSOR_BATCH });
   try {
     for await (const raw of cursor) {
       if (signal.aborted) throw new CancelledError(`mongodb fingerprint of ${db}.${name} cancelled`);
