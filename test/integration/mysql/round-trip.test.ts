@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from 'mysql2/promise';
 import { mysqlAdapter } from '../../../adapters/mysql/index.ts';
 import { AdapterError } from '../../../engine/errors.ts';
+import type { ArtifactSource } from '../../../adapters/types.ts';
+import { Readable } from 'node:stream';
 import { useServer, type MariadbServer, type SharedServer } from '../../../testcontainers/index.ts';
 import { contentSnapshot, seedCorpus } from './_corpus.ts';
 import {
@@ -100,5 +102,46 @@ describe('mysql adapter round trip', () => {
 
     await mysqlAdapter.load(workloadFor(server), source, { ...options, force: true });
     expect(await contentSnapshot(conn, copy)).toEqual(await contentSnapshot(conn, db));
+  });
+
+  it('stops at the first failing statement and says where', async () => {
+    const signal = AbortSignal.timeout(60_000);
+    const { source } = await repo.capture('broken', (sink) =>
+      mysqlAdapter.dump(workloadFor(server, [db]), sink, {
+        strategy: 'logical',
+        parallelism: 1,
+        signal,
+        progress: quietProgress,
+      }),
+    );
+    const broken = `${db}_broken`;
+    // The parent table's data file now holds a statement the server rejects.
+    const bad: ArtifactSource = {
+      list: () => source.list(),
+      meta: (name) => source.meta(name),
+      open: (name) =>
+        name.endsWith('/parent.sql')
+          ? Readable.from([Buffer.from("INSERT INTO `parent` VALUES (1, 'x', 'too many');\n")])
+          : source.open(name),
+    };
+    try {
+      const run = mysqlAdapter.load(workloadFor(server), bad, {
+        rename: { [db]: broken },
+        force: false,
+        parallelism: 2,
+        signal,
+        progress: quietProgress,
+      });
+      await expect(run).rejects.toThrow(AdapterError);
+      await expect(run).rejects.toThrow(/load table .*\.parent \(statement 1\).*Column count/);
+      // Nothing after the data phase ran: no trigger, view or routine was created.
+      const [objects] = (await conn.query(
+        'SELECT (SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?) + (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?) AS n',
+        [broken, broken],
+      )) as unknown as [{ n: number }[]];
+      expect(Number(objects[0]?.n)).toBe(0);
+    } finally {
+      await conn.query(`DROP DATABASE IF EXISTS \`${broken}\``);
+    }
   });
 });
