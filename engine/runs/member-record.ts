@@ -3,8 +3,8 @@
  * verify and export. The manifest holds no secrets: the endpoint URL is stored without
  * password, credentials are supplied again at restore time.
  */
-import type { EngineKind, Fingerprint, Marker } from '../model/index.ts';
-import type { MemberResult } from '../executor/index.ts';
+import type { EngineKind, Fingerprint } from '../model/index.ts';
+import { captureSummary, type MemberResult } from '../executor/index.ts';
 import type { RecordedMember } from '../planner/index.ts';
 import type { Manifest, ManifestMember } from '../repository/index.ts';
 import type { Workload } from '../model/index.ts';
@@ -12,23 +12,22 @@ import type { Strategy } from '../../adapters/types.ts';
 
 /** The manifest entry of a member that captured successfully. */
 export function manifestMember(workload: Workload, result: MemberResult, blueprint: string): ManifestMember {
-  const dump = result.outputs.dump ?? {};
-  const fingerprint = (dump.fingerprint ?? undefined) as Fingerprint | undefined;
-  const details = { ...((dump.details ?? {}) as Record<string, string>) };
-  const databases = details.databases ?? capturedDatabases(fingerprint, workload.databases).join(',');
+  const capture = captureSummary(result);
+  const databases =
+    capture.details.databases ?? capturedDatabases(capture.fingerprint, workload.databases).join(',');
   return {
     name: workload.name,
     engine: workload.engine,
-    markers: ((dump.markers ?? []) as Marker[]).map((m) => ({ kind: m.kind, value: m.value })),
-    ...(fingerprint && { fingerprint: { ...fingerprint } }),
-    ...(result.guarantee !== undefined && { guarantee: result.guarantee }),
+    markers: capture.markers.map((m) => ({ kind: m.kind, value: m.value })),
+    ...(capture.fingerprint && { fingerprint: { ...capture.fingerprint } }),
+    ...(capture.guarantee !== undefined && { guarantee: capture.guarantee }),
     details: {
-      ...details,
-      strategy: result.strategy,
+      ...capture.details,
+      strategy: capture.strategy,
       blueprint,
       endpoint: workload.primary.url,
       databases,
-      bytes: String(result.bytes),
+      bytes: String(capture.bytes),
       rows: String(result.rows),
       durationMs: String(result.durationMs),
     },
