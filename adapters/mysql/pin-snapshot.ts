@@ -52,6 +52,8 @@ export function sessionForToken(token: string): SnapshotSession {
 }
 
 async function startSnapshot(conn: Connection, target: MysqlTarget): Promise<void> {
+  // SHOW CREATE output depends on sql_mode (ANSI_QUOTES, NO_*_OPTIONS): pin the plain form.
+  await run(conn, target, 'set sql_mode', "SET SESSION sql_mode = ''");
   await run(conn, target, 'set isolation', 'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
   await run(
     conn,
