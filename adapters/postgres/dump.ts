@@ -33,16 +33,39 @@ import { captureEndpoint, toolEnv, withConnection, type ConnectionTarget } from 
 import { adapterError, cancelledOr, throwIfAborted } from './errors.ts';
 import { decodeToken, maintenanceDatabase, pinSnapshotOn, resolveDatabases } from './snapshot.ts';
 import { closeAll, hashedCopy, openSnapshotWorkers } from './table-copy.ts';
+import { captureReplicaSnapshot } from './replica-snapshot.ts';
 import { startTool, toolMajor } from './tools.ts';
 import { runPool } from './_pool.ts';
 
-/** Capture `workload` into `sink`; see the module comment. */
+/** Annotation naming a standby's data directory for the replica-snapshot strategy. */
+export const REPLICA_DATA_DIR_ANNOTATION = 'lifeboat.dev/replica-data-dir';
+
+/**
+ * Capture `workload` into `sink`; see the module comment. `replica-snapshot` is routed
+ * to the physical capture of replica-snapshot.ts.
+ */
 export async function dump(
   workload: Workload,
   sink: ArtifactSink,
   options: CaptureOptions,
 ): Promise<CaptureResult> {
   try {
+    if (options.strategy === 'replica-snapshot') {
+      // Physical: the standby's data directory, named by an annotation (a PVC later).
+      const dataDir = workload.annotations[REPLICA_DATA_DIR_ANNOTATION];
+      if (!dataDir) {
+        throw new AdapterError(
+          'postgres',
+          `replica-snapshot needs the standby's data directory: annotate the workload with ${REPLICA_DATA_DIR_ANNOTATION}`,
+          { workload: workload.name },
+        );
+      }
+      return await captureReplicaSnapshot(workload, sink, {
+        dataDir,
+        signal: options.signal,
+        ...(workload.databases.length > 0 ? { databases: workload.databases } : {}),
+      });
+    }
     return await dumpOnce(workload, sink, options);
   } catch (error) {
     throw cancelledOr(workload, options.signal, error);
@@ -57,7 +80,7 @@ async function dumpOnce(
   if (options.strategy !== 'logical' && options.strategy !== 'replica') {
     throw new AdapterError(
       'postgres',
-      `dump does not implement the "${options.strategy}" strategy (logical dumps only)`,
+      `dump does not implement the "${options.strategy}" strategy (logical, replica and replica-snapshot only)`,
       {
         workload: workload.name,
       },

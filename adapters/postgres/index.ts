@@ -16,6 +16,12 @@ import { pinSnapshotOn, resolveDatabases } from './snapshot.ts';
 export { startBackupMode, type BackupModeResult, type BackupModeSession } from './backup-mode.ts';
 export { readCatalog } from './load.ts';
 export { exportPlainSql } from './export.ts';
+export { REPLICA_DATA_DIR_ANNOTATION } from './dump.ts';
+export {
+  captureReplicaSnapshot,
+  restoreReplicaSnapshot,
+  type ReplicaSnapshotResult,
+} from './replica-snapshot.ts';
 export { CATALOG_ARTIFACT, type CaptureCatalog } from './capture-catalog.ts';
 
 /** The annotation that makes `pinSnapshot` pin on the first replica (replica strategy). */
@@ -24,7 +30,7 @@ export const STRATEGY_ANNOTATION = 'lifeboat.dev/strategy';
 export const postgresAdapter = {
   engine: 'postgres',
   capabilities: {
-    strategies: ['logical', 'replica', 'freeze-snapshot'],
+    strategies: ['logical', 'replica', 'replica-snapshot', 'freeze-snapshot'],
     fence: true,
     pinSnapshot: true,
   },

@@ -27,6 +27,7 @@ import { hasUserObjects } from './catalog.ts';
 import { connect, toolEnv, withConnection, type ConnectionTarget } from './connection.ts';
 import { adapterError, cancelledOr, throwIfAborted } from './errors.ts';
 import { parseGlobals, statementsToApply } from './globals.ts';
+import { REPLICA_SNAPSHOT_ARTIFACT } from './replica-snapshot.ts';
 import { maintenanceDatabase } from './snapshot.ts';
 import { closeAll } from './table-copy.ts';
 import { startTool } from './tools.ts';
@@ -58,6 +59,13 @@ export async function load(target: Workload, source: ArtifactSource, options: Re
 
 async function loadOnce(target: Workload, source: ArtifactSource, options: RestoreOptions): Promise<void> {
   const conn: ConnectionTarget = { workload: target, endpoint: target.primary };
+  if ((await source.list()).includes(REPLICA_SNAPSHOT_ARTIFACT)) {
+    throw new AdapterError(
+      'postgres',
+      'this capture is a physical replica snapshot: restore it into an empty data directory with restoreReplicaSnapshot and start a server on it',
+      { workload: target.name },
+    );
+  }
   const catalog = await readCatalog(target, source);
   const names = catalog.databases.map((d) => options.rename[d.name] ?? d.name);
   const maintenance = maintenanceDatabase(target);
