@@ -1,6 +1,7 @@
 /** Explicit list of CLI commands: each module adds its subcommand(s) to the program. */
 import type { Command } from 'commander';
 import { registerBackup } from './backup.ts';
+import { registerBlueprint } from './blueprint.ts';
 import { registerExport } from './export.ts';
 import { registerList } from './list.ts';
 import { registerPrune } from './prune.ts';
@@ -14,6 +15,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerBackup,
   registerRestore,
   registerExport,
+  registerBlueprint,
   registerRepo,
   registerList,
   registerVerify,
