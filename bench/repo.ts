@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -25,6 +25,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 interface Run {
   seconds: number;
+  /** user + system CPU of the tool's process: less sensitive to other load than wall time. */
+  cpuSeconds: number;
   maxRssKiB: number;
   stdout: string;
 }
@@ -32,7 +34,7 @@ interface Run {
 /** Run `command` under /usr/bin/time with the generated stream on its stdin. */
 async function runWithStream(command: string, args: string[], env: Record<string, string>): Promise<Run> {
   const timeFile = join(work, `time-${randomBytes(4).toString('hex')}`);
-  const child = spawn('/usr/bin/time', ['-f', '%M %e', '-o', timeFile, command, ...args], {
+  const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', timeFile, command, ...args], {
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -51,8 +53,9 @@ async function runWithStream(command: string, args: string[], env: Record<string
   const code = await exited;
   const seconds = (performance.now() - t0) / 1000;
   if (code !== 0) throw new Error(`${command} exited ${code}: ${stdout}`);
-  const [rss = '0'] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()?.split(' ') ?? [];
-  return { seconds, maxRssKiB: Number(rss), stdout };
+  const [rss = '0', user = '0', sys = '0'] =
+    readFileSync(timeFile, 'utf8').trim().split('\n').pop()?.split(' ') ?? [];
+  return { seconds, maxRssKiB: Number(rss), cpuSeconds: Number(user) + Number(sys), stdout };
 }
 
 function du(dir: string): number {
@@ -119,10 +122,17 @@ try {
   const ratio = lbRate / resticRate;
   const rssMib = Math.round(lb1.maxRssKiB / 1024);
   const newPct = (100 * (lbStored2 - lbStored1)) / lbStored1;
-  const row = (name: string, rate: number, seconds: number, stored: number, rssKiB: number): string =>
-    `${name.padEnd(9)} ${rate.toFixed(0).padStart(6)} MB/s  ${seconds.toFixed(1).padStart(6)} s  stored ${(stored / 1024 ** 2).toFixed(0).padStart(6)} MiB (${(BYTES / stored).toFixed(2)}x)  peak RSS ${(rssKiB / 1024).toFixed(0)} MiB`;
-  console.log(row('lifeboat', lbRate, lb1.seconds, lbStored1, lb1.maxRssKiB));
-  console.log(row('restic', resticRate, restic.seconds, resticStored, restic.maxRssKiB));
+  const row = (name: string, run: Run, rate: number, stored: number): string =>
+    `${name.padEnd(9)} ${rate.toFixed(0).padStart(6)} MB/s  ${run.seconds.toFixed(1).padStart(6)} s wall  ${run.cpuSeconds.toFixed(1).padStart(6)} s CPU  stored ${(stored / 1024 ** 2).toFixed(0).padStart(6)} MiB (${(BYTES / stored).toFixed(2)}x)  peak RSS ${(run.maxRssKiB / 1024).toFixed(0)} MiB`;
+  console.log(row('lifeboat', lb1, lbRate, lbStored1));
+  console.log(row('restic', restic, resticRate, resticStored));
+  console.log(
+    `load average during the run: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(
+        ' ',
+      )} (other load inflates wall times; CPU ratio restic/lifeboat ${(restic.cpuSeconds / lb1.cpuSeconds).toFixed(2)})`,
+  );
   console.log(
     `second identical lifeboat backup: ${(BYTES / MB / lb2.seconds).toFixed(0)} MB/s, ${stats2.newChunks}/${stats2.chunks} new chunks, repository grew ${lbStored2 - lbStored1} bytes (${newPct.toFixed(3)}%), peak RSS ${(lb2.maxRssKiB / 1024).toFixed(0)} MiB`,
   );

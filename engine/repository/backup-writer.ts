@@ -96,6 +96,8 @@ export class BackupWriter implements ArtifactSink {
   readonly #artifacts: ManifestArtifact[] = [];
   readonly #slots: Semaphore;
   readonly #tasks = new Set<Promise<void>>();
+  /** Chunk id → its upload while in flight. */
+  readonly #pending = new Map<string, Promise<void>>();
   readonly #lock: HeldLock;
   #failure: unknown;
   #state: 'open' | 'committed' | 'aborted' = 'open';
@@ -226,6 +228,10 @@ export class BackupWriter implements ArtifactSink {
     this.#stats.bytesIn += chunk.length;
     this.#stats.chunks++;
     if (this.#seen.has(id)) {
+      // stored by another artifact, maybe still in flight: this put resolves only once
+      // it is durable too
+      const pending = this.#pending.get(id);
+      if (pending) mine.add(pending);
       chunker.recycle(chunk);
       return;
     }
@@ -255,6 +261,8 @@ export class BackupWriter implements ArtifactSink {
       });
     this.#tasks.add(task);
     mine.add(task);
+    this.#pending.set(id, task);
+    void task.finally(() => this.#pending.delete(id));
   }
 
   async #upload(id: string, chunk: Buffer): Promise<void> {

@@ -4,6 +4,7 @@
  *   chunks/<2 hex>/<chunk id>   sealed chunks (content-addressed, deduplicated)
  *   manifests/<backup id>       sealed manifests: a backup exists iff its manifest does
  *   locks/…                     backup / prune locks with expiry
+ *   reports/<backup id>/<kind>-<time>  sealed small JSON reports about a backup (e.g. drills)
  */
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -19,7 +20,7 @@ import {
   validateChunkerParams,
   type ChunkerParams,
 } from './chunker.ts';
-import { SealError, unseal } from './codec.ts';
+import { seal, SealError, unseal } from './codec.ts';
 import { CONFIG_KEY, REPOSITORY_VERSION, RepositoryConfigSchema, type RepositoryConfig } from './config.ts';
 import { MANIFEST_PREFIX, manifestContext, manifestKey, type RepositoryContext } from './context.ts';
 import { deriveKeys, keyMatches, newSalt } from './keys.ts';
@@ -65,6 +66,21 @@ export interface VerifyReport {
   readonly bytes: number;
   /** Every problem found (verification continues past the first). */
   readonly errors: readonly RepositoryError[];
+}
+
+/** A small JSON report stored next to a backup (e.g. the result of a restore drill). */
+export interface StoredReport {
+  readonly kind: string;
+  /** When it was stored (ISO 8601). */
+  readonly storedAt: string;
+  readonly report: unknown;
+}
+
+const REPORT_PREFIX = 'reports/';
+const REPORT_KIND = /^[a-z][a-z0-9-]{0,31}$/;
+
+function reportContext(key: string): string {
+  return `report:${key}`;
 }
 
 export class Repository {
@@ -255,6 +271,57 @@ export class Repository {
       const reason = error instanceof SealError ? error.message : 'invalid manifest';
       throw new RepositoryError(`backup ${backupId}: manifest ${reason}`, { backupId }, { cause: error });
     }
+  }
+
+  /**
+   * Store a small JSON report about a committed backup, sealed like manifests (bound to
+   * its key, so it cannot be moved to another backup). Reports never affect restores;
+   * several of one kind accumulate, newest last in `readReports`.
+   */
+  async putReport(backupId: string, kind: string, report: unknown): Promise<StoredReport> {
+    if (!REPORT_KIND.test(kind)) throw new RepositoryError(`invalid report kind "${kind}"`);
+    await this.readManifest(backupId);
+    const storedAt = new Date().toISOString();
+    const key = `${REPORT_PREFIX}${backupId}/${kind}-${storedAt.replace(/[:.]/g, '')}-${randomBytes(3).toString('hex')}`;
+    const stored: StoredReport = { kind, storedAt, report };
+    const sealed = await seal(Buffer.from(JSON.stringify(stored), 'utf8'), {
+      key: this.ctx.dataKey,
+      level: 3,
+      context: reportContext(key),
+    });
+    try {
+      await this.ctx.store.put(key, sealed.parts, { ifNoneMatch: true });
+    } catch (error) {
+      throw describeStoreError(error, this.location, `cannot store a ${kind} report of backup ${backupId}`);
+    }
+    return stored;
+  }
+
+  /** Reports stored for a backup, oldest first, optionally of one kind. */
+  async readReports(backupId: string, kind?: string): Promise<StoredReport[]> {
+    if (!isBackupId(backupId)) throw new RepositoryError(`invalid backup id "${backupId}"`, { backupId });
+    const prefix = `${REPORT_PREFIX}${backupId}/${kind === undefined ? '' : `${kind}-`}`;
+    const keys: string[] = [];
+    try {
+      for await (const info of this.ctx.store.list(prefix)) keys.push(info.key);
+    } catch (error) {
+      throw describeStoreError(error, this.location, `cannot list reports of backup ${backupId}`);
+    }
+    const out: StoredReport[] = [];
+    for (const key of keys) {
+      try {
+        const object = await this.ctx.store.get(key);
+        const plain = await unseal(object, { key: this.ctx.dataKey, context: reportContext(key) });
+        out.push(JSON.parse(plain.toString('utf8')) as StoredReport);
+      } catch (error) {
+        throw new RepositoryError(
+          `backup ${backupId}: report ${key} cannot be read`,
+          { backupId },
+          { cause: error },
+        );
+      }
+    }
+    return out.sort((a, b) => a.storedAt.localeCompare(b.storedAt));
   }
 
   /** Find an artifact of a backup; throws naming what is missing. */

@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { useServer } from '../../../testcontainers/index.ts';
@@ -131,5 +134,41 @@ describe('S3 object lock and multipart', () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('\n');
+  });
+});
+
+describe('CLI on S3', () => {
+  const main = join(import.meta.dirname, '../../../engine/cli/main.ts');
+  const env = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: server.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
+    LIFEBOAT_REPO_KEY: 'cli-s3-key-0123456789abcdef',
+  };
+  const cli = async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+    try {
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, [main, ...args], { env });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      return error as { code: number; stdout: string; stderr: string };
+    }
+  };
+  const q = `?endpoint=${encodeURIComponent(server.endpoint)}&region=${server.region}&pathStyle=true`;
+
+  it('repo init with object lock, list, verify; a missing bucket is one line', async () => {
+    const url = `s3://${server.lockedBucket}/cli-${randomBytes(4).toString('hex')}${q}`;
+    const init = await cli(['repo', 'init', '--repo', url, '--lock-mode', 'governance', '--lock-days', '1']);
+    expect(init.code).toBe(0);
+    expect(init.stdout).toMatch(/encrypted, AES-256-GCM, object lock governance 1d/);
+    expect(JSON.parse((await cli(['list', '--repo', url, '-o', 'json'])).stdout)).toEqual([]);
+    expect((await cli(['verify', '--all', '--repo', url])).stdout).toMatch(/^ok: 0 backup/);
+    const missing = await cli([
+      'list',
+      '--repo',
+      `s3://no-such-bucket-${randomBytes(3).toString('hex')}${q}`,
+    ]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/cannot read config: bucket does not exist/);
   });
 });
