@@ -14,8 +14,10 @@ export function schemaArtifact(db: string): string {
 export function postArtifact(db: string): string {
   return `post/${encodeURIComponent(db)}.sql`;
 }
-export function dataArtifact(db: string, table: string): string {
-  return `data/${encodeURIComponent(db)}/${encodeURIComponent(table)}.sql`;
+/** A table's data file; `part` numbers the key ranges of a split table. */
+export function dataArtifact(db: string, table: string, part?: number): string {
+  const suffix = part === undefined ? '' : `.${String(part)}`;
+  return `data/${encodeURIComponent(db)}/${encodeURIComponent(table)}${suffix}.sql`;
 }
 
 /** What `load` needs to replay a capture, written last as `lifeboat-mysql.json`. */
@@ -30,9 +32,9 @@ export interface MysqlCatalog {
     readonly post: string;
     readonly tables: readonly {
       readonly name: string;
-      readonly artifact: string;
       readonly rows: number;
-      readonly bytes: number;
+      /** One data file, or one per key range of a split table (any order loads). */
+      readonly artifacts: readonly { readonly name: string; readonly bytes: number }[];
     }[];
   }[];
   /** Accounts and grants (not replayed by `load`: see the adapter README). */

@@ -8,6 +8,7 @@ import type { Connection } from 'mysql2/promise';
 import { AdapterError } from '../../engine/errors.ts';
 import { run, type MysqlTarget } from './connect.ts';
 import { columnKind, quoteIdent, type ColumnKind } from './sql-literal.ts';
+import { isIntegerType } from './split-ranges.ts';
 
 /** Schemas that belong to the server, never captured as user data. */
 export const SYSTEM_DATABASES: readonly string[] = [
@@ -29,6 +30,8 @@ export interface TableInfo {
   readonly columns: readonly ColumnInfo[];
   readonly approxBytes: number;
   readonly createSql: string;
+  /** First primary key column when it is an integer (the table can be split by ranges). */
+  readonly splitColumn: string | undefined;
 }
 
 /** A DDL statement replayed after the data, with the sql_mode it was created under. */
@@ -137,6 +140,16 @@ export async function readDatabase(conn: Connection, target: MysqlTarget, db: st
     "SELECT TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS d FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND IS_GENERATED <> 'ALWAYS' ORDER BY TABLE_NAME, ORDINAL_POSITION",
     [db],
   );
+  const keyRows = await run<{ t: string; c: string; d: string }>(
+    conn,
+    target,
+    'list primary keys',
+    `SELECT s.TABLE_NAME AS t, s.COLUMN_NAME AS c, c.DATA_TYPE AS d FROM information_schema.STATISTICS s
+       JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME
+      WHERE s.TABLE_SCHEMA = ? AND s.INDEX_NAME = 'PRIMARY' AND s.SEQ_IN_INDEX = 1`,
+    [db],
+  );
+  const splitColumnOf = new Map(keyRows.filter((r) => isIntegerType(r.d)).map((r) => [r.t, r.c]));
   const columnsOf = new Map<string, ColumnInfo[]>();
   for (const r of columnRows) {
     const list = columnsOf.get(r.t) ?? [];
@@ -169,6 +182,7 @@ export async function readDatabase(conn: Connection, target: MysqlTarget, db: st
         columns: columnsOf.get(r.n) ?? [],
         approxBytes: Number(r.b ?? 0),
         createSql: t.sql,
+        splitColumn: splitColumnOf.get(r.n),
       });
     } else {
       throw new AdapterError(

@@ -20,7 +20,10 @@ import {
   type MysqlCatalog,
 } from './artifact-names.ts';
 import { listDatabases, readDatabase, readUsers, type DatabaseInfo, type TableInfo } from './catalog.ts';
-import { resolveTarget } from './connect.ts';
+import type { Connection } from 'mysql2/promise';
+import { resolveTarget, run, type MysqlTarget } from './connect.ts';
+import { quoteIdent } from './sql-literal.ts';
+import { rangeConditions } from './split-ranges.ts';
 import { pinSnapshotSession, sessionForToken, type SnapshotSession } from './pin-snapshot.ts';
 import { loadRowHash, TableHasher } from './row-hash.ts';
 import { postStatements, renderScript } from './script.ts';
@@ -36,13 +39,61 @@ async function* once(chunk: Buffer): AsyncGenerator<Buffer> {
 interface TableJob {
   readonly db: string;
   readonly table: TableInfo;
+  /** Key-range part of a split table (undefined: the whole table). */
+  readonly part?: number;
+  readonly where?: string;
+  /** Expected bytes, for largest-first scheduling. */
+  readonly estimate: number;
+}
+
+/** Options of `dump` beyond the interface's. */
+export interface MysqlCaptureOptions extends CaptureOptions {
+  /**
+   * Tables larger than this (InnoDB's estimate) with an integer leading primary key are
+   * split into key ranges read by several streams. @default 64 MiB
+   */
+  readonly splitBytes?: number;
+}
+
+const DEFAULT_SPLIT_BYTES = 64 << 20;
+
+/** The jobs for one table: itself, or its key ranges when it is big and streams can share it. */
+async function planTable(
+  conn: Connection,
+  target: MysqlTarget,
+  db: string,
+  table: TableInfo,
+  streams: number,
+  options: MysqlCaptureOptions,
+): Promise<TableJob[]> {
+  const whole = [{ db, table, estimate: table.approxBytes }];
+  const splitBytes = options.splitBytes ?? DEFAULT_SPLIT_BYTES;
+  if (streams < 2 || table.splitColumn === undefined || table.approxBytes < splitBytes) return whole;
+  const col = quoteIdent(table.splitColumn);
+  const [range] = await run<{ lo: string | number | null; hi: string | number | null }>(
+    conn,
+    target,
+    `read key range of ${db}.${table.name}`,
+    `SELECT MIN(${col}) AS lo, MAX(${col}) AS hi FROM ${quoteIdent(db)}.${quoteIdent(table.name)}`,
+  );
+  if (range === undefined || range.lo === null || range.hi === null) return whole;
+  const parts = Math.min(4 * streams, Math.ceil(table.approxBytes / splitBytes));
+  const conditions = rangeConditions(table.splitColumn, String(range.lo), String(range.hi), parts);
+  if (conditions.length < 2) return whole;
+  return conditions.map((where, part) => ({
+    db,
+    table,
+    part,
+    ...(where === undefined ? {} : { where }),
+    estimate: table.approxBytes / conditions.length,
+  }));
 }
 
 /** Capture `workload` (primary for `logical`, first replica for `replica`) into `sink`. */
 export async function dump(
   workload: Workload,
   sink: ArtifactSink,
-  options: CaptureOptions,
+  options: MysqlCaptureOptions,
 ): Promise<CaptureResult> {
   if (options.strategy !== 'logical' && options.strategy !== 'replica') {
     throw new AdapterError('mysql', `mysql dump: strategy ${options.strategy} is not a logical dump`, {
@@ -79,38 +130,48 @@ export async function dump(
       );
     }
 
-    const jobs: TableJob[] = databases
-      .flatMap((db) => db.tables.map((table) => ({ db: db.name, table })))
-      .sort((a, b) => b.table.approxBytes - a.table.approxBytes);
-    options.progress.estimate({ bytes: jobs.reduce((n, j) => n + j.table.approxBytes, 0) });
+    const streams = session.connections.slice(0, Math.max(1, options.parallelism));
+    const jobs: TableJob[] = [];
+    for (const db of databases) {
+      for (const table of db.tables)
+        jobs.push(...(await planTable(control, target, db.name, table, streams.length, options)));
+    }
+    jobs.sort((a, b) => b.estimate - a.estimate);
+    options.progress.estimate({ bytes: jobs.reduce((n, j) => n + j.estimate, 0) });
     const rowHash = await loadRowHash();
-    const fingerprint: Record<string, TableFingerprint> = {};
+    // One hasher per table, shared by its parts: the lane sum does not care who adds.
+    const hashers = new Map<string, TableHasher>();
     const stored = new Map<string, number>();
     // First failure stops every stream (no partial capture is reported as done).
     const stop = new AbortController();
     const signal = AbortSignal.any([options.signal, stop.signal]);
     let next = 0;
-    const streams = session.connections.slice(0, Math.max(1, options.parallelism));
     await Promise.all(
       streams.map(async (conn) => {
         try {
           for (let job = jobs[next++]; job !== undefined; job = jobs[next++]) {
             signal.throwIfAborted();
-            const hasher = new TableHasher(rowHash);
+            const key = `${job.db}.${job.table.name}`;
+            let hasher = hashers.get(key);
+            if (hasher === undefined) {
+              hasher = new TableHasher(rowHash);
+              hashers.set(key, hasher);
+            }
             const body = tableStatements(conn, target, job.db, job.table, hasher, {
               signal,
+              ...(job.where === undefined ? {} : { where: job.where }),
               onProgress: (bytes, rows) => {
                 options.progress.bytes(bytes);
                 options.progress.rows(rows);
               },
             });
-            const { bytes } = await sink.put(dataArtifact(job.db, job.table.name), body, {
+            const name = dataArtifact(job.db, job.table.name, job.part);
+            const { bytes } = await sink.put(name, body, {
               database: job.db,
               table: job.table.name,
+              ...(job.where === undefined ? {} : { range: job.where }),
             });
-            const key = `${job.db}.${job.table.name}`;
-            fingerprint[key] = hasher.result();
-            stored.set(key, bytes);
+            stored.set(name, bytes);
           }
         } catch (error) {
           stop.abort(error);
@@ -130,6 +191,9 @@ export async function dump(
       });
     }
 
+    const fingerprint: Record<string, TableFingerprint> = {};
+    for (const [key, hasher] of hashers) fingerprint[key] = hasher.result();
+
     for (const db of databases) {
       await sink.put(postArtifact(db.name), once(Buffer.from(renderScript(postStatements(db.post)))), {
         database: db.name,
@@ -148,9 +212,14 @@ export async function dump(
         post: postArtifact(db.name),
         tables: db.tables.map((t) => ({
           name: t.name,
-          artifact: dataArtifact(db.name, t.name),
           rows: fingerprint[`${db.name}.${t.name}`]?.rows ?? 0,
-          bytes: stored.get(`${db.name}.${t.name}`) ?? 0,
+          artifacts: jobs
+            .filter((j) => j.db === db.name && j.table.name === t.name)
+            .sort((a, b) => (a.part ?? 0) - (b.part ?? 0))
+            .map((j) => {
+              const name = dataArtifact(db.name, t.name, j.part);
+              return { name, bytes: stored.get(name) ?? 0 };
+            }),
         })),
       })),
       ...(users === undefined ? {} : { users: USERS_ARTIFACT }),

@@ -38,7 +38,7 @@ export async function* exportSql(
         "SET NAMES utf8mb4;\nSET time_zone = '+00:00';\nSET foreign_key_checks = 0;\n",
     );
     yield* artifact(source, db.schema);
-    for (const table of db.tables) yield* artifact(source, table.artifact);
+    for (const table of db.tables) for (const part of table.artifacts) yield* artifact(source, part.name);
     yield* artifact(source, db.post);
     yield Buffer.from('SET foreign_key_checks = 1;\n');
   }

@@ -59,8 +59,8 @@ interface LoadJob {
   readonly artifact: string;
   readonly table: string;
   readonly bytes: number;
-  /** Secondary keys built after the rows (see `deferred-indexes.ts`). */
-  readonly addIndexes: string | undefined;
+  /** Shared by the parts of one table: the part that finishes last builds its held-back keys. */
+  readonly tableState: { remaining: number; readonly addIndexes: string | undefined };
 }
 
 async function loadTable(
@@ -103,7 +103,10 @@ async function loadTable(
       }
     }
     await conn.query('COMMIT');
-    if (job.addIndexes !== undefined) await conn.query(job.addIndexes);
+    job.tableState.remaining--;
+    if (job.tableState.remaining === 0 && job.tableState.addIndexes !== undefined) {
+      await conn.query(job.tableState.addIndexes);
+    }
   } catch (error) {
     signal.throwIfAborted();
     throw adapterError(`load table ${job.db}.${job.table}`, target.site, error);
@@ -207,13 +210,19 @@ export async function load(
 
     const jobs: LoadJob[] = catalog.databases
       .flatMap((db) =>
-        db.tables.map((t) => ({
-          db: nameOf(db.name),
-          artifact: t.artifact,
-          table: t.name,
-          bytes: t.bytes,
-          addIndexes: deferredIndexes.get(`${db.name}\0${t.name}`),
-        })),
+        db.tables.flatMap((t) => {
+          const tableState = {
+            remaining: t.artifacts.length,
+            addIndexes: deferredIndexes.get(`${db.name}\0${t.name}`),
+          };
+          return t.artifacts.map((a) => ({
+            db: nameOf(db.name),
+            artifact: a.name,
+            table: t.name,
+            bytes: a.bytes,
+            tableState,
+          }));
+        }),
       )
       .sort((a, b) => b.bytes - a.bytes);
     options.progress.estimate({ bytes: jobs.reduce((n, j) => n + j.bytes, 0) });

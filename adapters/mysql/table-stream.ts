@@ -16,6 +16,8 @@ export interface TableStreamOptions {
   /** Start a new INSERT once the current one reaches this size. @default 1 MiB */
   readonly maxStatementBytes?: number;
   readonly signal: AbortSignal;
+  /** Read only the rows matching this condition (a key range of a split table). */
+  readonly where?: string;
   /** Called with each yielded chunk's byte count and row count. */
   readonly onProgress?: (bytes: number, rows: number) => void;
 }
@@ -23,8 +25,9 @@ export interface TableStreamOptions {
 const END = Buffer.from(';\n');
 
 /** `SELECT` of the stored columns, in column order. */
-export function selectSql(db: string, table: TableInfo): string {
-  return `SELECT ${table.columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(db)}.${quoteIdent(table.name)}`;
+export function selectSql(db: string, table: TableInfo, where?: string): string {
+  const cols = table.columns.map((c) => quoteIdent(c.name)).join(', ');
+  return `SELECT ${cols} FROM ${quoteIdent(db)}.${quoteIdent(table.name)}${where ? ` WHERE ${where}` : ''}`;
 }
 
 /**
@@ -48,7 +51,7 @@ export async function* tableStatements(
   if (table.columns.length === 0) return;
   // typeCast:false hands every value over as the raw bytes the server sent (or null).
   const rows = core(conn)
-    .query({ sql: selectSql(db, table), rowsAsArray: true, typeCast: false })
+    .query({ sql: selectSql(db, table, options.where), rowsAsArray: true, typeCast: false })
     .stream({ highWaterMark: 512 });
   const abort = (): void => {
     rows.destroy(new Error('cancelled'));

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from 'mysql2/promise';
 import type { ArtifactSink } from '../../../adapters/types.ts';
 import { mysqlAdapter } from '../../../adapters/mysql/index.ts';
+import { dump } from '../../../adapters/mysql/dump.ts';
 import { CancelledError } from '../../../engine/errors.ts';
 import { useServer, type MariadbServer, type SharedServer } from '../../../testcontainers/index.ts';
 import {
@@ -59,7 +60,7 @@ describe('mysql dump under concurrent writes', () => {
     await admin.query(`CREATE TABLE \`${db}\`.acct_a (id INT PRIMARY KEY, bal INT NOT NULL) ENGINE=InnoDB`);
     await admin.query(`CREATE TABLE \`${db}\`.acct_b (id INT PRIMARY KEY, bal INT NOT NULL) ENGINE=InnoDB`);
     await admin.query(
-      `CREATE TABLE \`${db}\`.ledger (id INT AUTO_INCREMENT PRIMARY KEY, a INT, b INT) ENGINE=InnoDB`,
+      `CREATE TABLE \`${db}\`.ledger (id INT AUTO_INCREMENT PRIMARY KEY, a INT, b INT, KEY by_b (b)) ENGINE=InnoDB`,
     );
     const values = Array.from({ length: ROWS }, (_, i) => `(${String(i)}, ${String(START)})`).join(',');
     await admin.query(`INSERT INTO \`${db}\`.acct_a VALUES ${values}`);
@@ -94,13 +95,17 @@ describe('mysql dump under concurrent writes', () => {
     const signal = AbortSignal.timeout(60_000);
     const before = transfers;
     const { result, source } = await repo.capture('bank', (sink) =>
-      mysqlAdapter.dump(workloadFor(server, [db]), slowSink(sink, 400), {
+      // splitBytes 1: every table is also split into key ranges, read at different times.
+      dump(workloadFor(server, [db]), slowSink(sink, 150), {
         strategy: 'logical',
         parallelism: 2,
         signal,
         progress: quietProgress,
+        splitBytes: 1,
       }),
     );
+    const names = await source.list();
+    expect(names.filter((n) => n.startsWith(`data/${db}/acct_a.`)).length).toBeGreaterThan(2);
     const during = transfers - before;
     running = false;
     await Promise.all(loops);
@@ -121,6 +126,12 @@ describe('mysql dump under concurrent writes', () => {
     expect(result.fingerprint[`${db}.ledger`]?.rows).toBe(t.ledger);
     const live = await mysqlAdapter.fingerprint(workloadFor(server, [copy]), { signal });
     expect(live).toEqual(renameKeys(result.fingerprint, db, copy));
+    // The held-back key was built once all parts of the ledger were in.
+    const [keys] = (await admin.query(
+      "SELECT INDEX_NAME AS k FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'ledger' ORDER BY 1",
+      [copy],
+    )) as unknown as [{ k: string }[]];
+    expect(keys.map((k) => k.k).sort()).toEqual(['PRIMARY', 'by_b']);
   });
 
   it('dumps from a snapshot pinned earlier (cross-service cut), not from the live data', async () => {
