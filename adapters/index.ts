@@ -3,12 +3,18 @@
  * name throws when this module loads.
  */
 import type { EngineKind } from '../engine/model/index.ts';
+import { cassandraAdapter } from './cassandra/index.ts';
 import { mongodbAdapter } from './mongodb/index.ts';
 import { mysqlAdapter } from './mysql/index.ts';
 import { postgresAdapter } from './postgres/index.ts';
 import type { DatabaseAdapter } from './types.ts';
 
-const ADAPTERS: readonly DatabaseAdapter[] = [postgresAdapter, mysqlAdapter, mongodbAdapter];
+const ADAPTERS: readonly DatabaseAdapter[] = [
+  postgresAdapter,
+  mysqlAdapter,
+  mongodbAdapter,
+  cassandraAdapter,
+];
 
 function byEngine(list: readonly DatabaseAdapter[]): ReadonlyMap<EngineKind, DatabaseAdapter> {
   const map = new Map<EngineKind, DatabaseAdapter>();

@@ -1,0 +1,143 @@
+/**
+ * The dump's row encoding (pure; FORMAT.md is its specification). One scan selects, per
+ * column, its value as JSON text (`toJson`, or the native number for double/float) and,
+ * for non-key non-counter columns, `WRITETIME` and `TTL`. From those values this module
+ * builds the stored line and the canonical bytes every fingerprint hashes.
+ */
+import { quoteIdent } from './cql-text.ts';
+import { keyCount, qualifiedName, type ColumnSpec, type TableSpec } from './table-spec.ts';
+
+/** A 64-bit integer as the driver returns it (cassandra-driver `Long`). */
+export interface LongLike {
+  toString(): string;
+}
+
+function valueExpr(col: ColumnSpec): string {
+  return col.float ? quoteIdent(col.name) : `toJson(${quoteIdent(col.name)})`;
+}
+
+/** The selection list of a scan of `spec`, in the order `encodeRow` expects its values. */
+export function selectList(spec: TableSpec): string {
+  const parts: string[] = [];
+  spec.columns.forEach((col, i) => {
+    parts.push(valueExpr(col));
+    if (i >= keyCount(spec) && col.cell !== 'counter') {
+      parts.push(`writetime(${quoteIdent(col.name)})`);
+      if (col.ttl) parts.push(`ttl(${quoteIdent(col.name)})`);
+    }
+  });
+  return parts.join(', ');
+}
+
+/** The partition key columns as a `token(...)` argument list. */
+export function tokenExpr(spec: TableSpec): string {
+  return `token(${spec.columns
+    .slice(0, spec.partitionKeys)
+    .map((c) => quoteIdent(c.name))
+    .join(', ')})`;
+}
+
+/** The scan of one token range: `(start, end]`. */
+export function rangeQuery(spec: TableSpec): string {
+  const token = tokenExpr(spec);
+  return `SELECT ${selectList(spec)} FROM ${qualifiedName(spec)} WHERE ${token} > ? AND ${token} <= ?`;
+}
+
+/** The scan of a whole table (non-Murmur3 partitioners). */
+export function fullQuery(spec: TableSpec): string {
+  return `SELECT ${selectList(spec)} FROM ${qualifiedName(spec)}`;
+}
+
+/** A double/float as JSON text that `fromJson` reads back to the same value. */
+export function floatJson(value: number): string {
+  if (Number.isNaN(value)) return '"NaN"';
+  if (value === Infinity) return '"Infinity"';
+  if (value === -Infinity) return '"-Infinity"';
+  if (Object.is(value, -0)) return '-0.0';
+  return String(value);
+}
+
+function valueJson(col: ColumnSpec, raw: unknown): string {
+  if (raw === null || raw === undefined) return 'null';
+  if (col.float) return floatJson(raw as number);
+  return raw as string;
+}
+
+function timeText(raw: unknown): string {
+  if (raw === null || raw === undefined) return 'null';
+  return (raw as LongLike).toString();
+}
+
+function listText(raw: unknown, one: (x: unknown) => string): string {
+  if (raw === null || raw === undefined) return 'null';
+  return `[${(raw as readonly unknown[]).map(one).join(',')}]`;
+}
+
+const ttlText = (raw: unknown): string => (typeof raw === 'number' ? String(raw) : '0');
+
+/** One encoded row. */
+export interface EncodedRow {
+  /** The stored line (without newline); static cells are left out when `skipStatics`. */
+  readonly line: string;
+  /** The canonical encoding hashed by fingerprints: keys, every value and its write time. */
+  readonly canonical: string;
+  /** The partition key values joined, to notice a partition's later rows. */
+  readonly partition: string;
+  /** Largest single-cell write time in the row (micros), when any. */
+  readonly maxWritetime: bigint | undefined;
+}
+
+/**
+ * Encode one scanned row (`values` in `selectList` order). When the row belongs to
+ * `previousPartition` (the partition of the row before it in the same scan) its static
+ * cells are not stored: that earlier row carried them. The canonical encoding always has
+ * them, as a live scan returns them on every row.
+ */
+export function encodeRow(
+  spec: TableSpec,
+  values: readonly unknown[],
+  previousPartition: string | undefined,
+): EncodedRow {
+  const nk = keyCount(spec);
+  const keys: string[] = [];
+  for (let i = 0; i < nk; i++) keys.push(valueJson(spec.columns[i] as ColumnSpec, values[i]));
+  const partition = keys.slice(0, spec.partitionKeys).join('\u001f');
+  const skipStatics = partition === previousPartition;
+  const cells: string[] = [];
+  let canonical = keys.join('\u001f') + '\u001e';
+  let maxWt: bigint | undefined;
+  let v = nk;
+  for (let i = nk; i < spec.columns.length; i++) {
+    const col = spec.columns[i] as ColumnSpec;
+    const value = valueJson(col, values[v++]);
+    if (col.cell === 'counter') {
+      canonical += value + '\u001e';
+      if (value !== 'null') cells.push(`[${i},${value}]`);
+      continue;
+    }
+    const wtRaw = values[v++];
+    const ttlRaw = col.ttl ? values[v++] : undefined;
+    if (col.cell === 'multi') {
+      const wts = listText(wtRaw, timeText);
+      canonical += `${value}\u001f${wts}\u001e`;
+      if (value !== 'null' && !(skipStatics && col.kind === 'static')) {
+        cells.push(`[${i},${value},${wts},${col.ttl ? listText(ttlRaw, ttlText) : 'null'}]`);
+      }
+      continue;
+    }
+    const wt = timeText(wtRaw);
+    canonical += `${value}\u001f${wt}\u001e`;
+    if (value === 'null') continue;
+    if (wt !== 'null') {
+      const n = BigInt(wt);
+      if (maxWt === undefined || n > maxWt) maxWt = n;
+    }
+    if (!(skipStatics && col.kind === 'static')) cells.push(`[${i},${value},${wt},${ttlText(ttlRaw)}]`);
+  }
+  return {
+    line: `[[${keys.join(',')}],[${cells.join(',')}]]`,
+    canonical,
+    partition,
+    maxWritetime: maxWt,
+  };
+}
