@@ -3,3 +3,5 @@ export { planBackup, runBackup, type BackupOutcome, type BackupRequest } from '.
 export { runRestore, type RestoreOutcome, type RestoreRequest } from './restore.ts';
 export { memberDatabases, memberEngine, recordedMembers } from './member-record.ts';
 export { passwordFromEnvironment, passwordEnvName } from './passwords.ts';
+export { runDrill, type DrillMember, type DrillReport, type DrillRequest } from './drill.ts';
+export { dropDatabases, scratchName } from './drill-scratch.ts';

@@ -23,6 +23,18 @@ export interface RestoreRequest {
   readonly parallelism: number;
   /** A password kept out of argv, per member name. */
   readonly passwordFor: (member: string) => string | undefined;
+  /**
+   * Per member, original → target database names (e.g. a drill's scratch names). Applies
+   * to members whose target URL names no database.
+   */
+  readonly rename?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
+   * `return`: a failed restore or verification is returned in the outcome (a drill
+   * reports it) instead of thrown. Default `throw`.
+   */
+  readonly failures?: 'throw' | 'return';
+  /** Runs after a successful restore, before verification (a drill's test seam). */
+  readonly beforeVerify?: () => Promise<void>;
 }
 
 export interface RestoreOutcome {
@@ -51,7 +63,7 @@ function targetFor(member: ManifestMember, request: RestoreRequest): MemberTarge
     throw new UsageError(`--to ${member.name}=…: a ${parsed.engine} URL for a ${engine} member`);
   }
   const captured = memberDatabases(member);
-  const rename: Record<string, string> = {};
+  const rename: Record<string, string> = { ...request.rename?.[member.name] };
   // A target URL naming a database renames the member's one captured database to it.
   if (request.targets[member.name] !== undefined && parsed.database !== undefined) {
     if (captured.length !== 1) {
@@ -132,8 +144,13 @@ export async function runRestore(
     signal: run.signal,
     onEvent: run.onEvent,
   });
-  if (restore.status !== 'succeeded') throw runFailure('restore', restore);
+  const returnFailures = request.failures === 'return';
+  if (restore.status !== 'succeeded') {
+    if (returnFailures) return { manifest, restore, rename };
+    throw runFailure('restore', restore);
+  }
   if (!request.verify) return { manifest, restore, rename };
+  await request.beforeVerify?.();
 
   const verifyPlan = planFor(
     'verify',
@@ -145,6 +162,7 @@ export async function runRestore(
     signal: run.signal,
     onEvent: run.onEvent,
   });
-  if (verify.status !== 'succeeded') throw runFailure('verification after restore', verify);
+  if (verify.status !== 'succeeded' && !returnFailures)
+    throw runFailure('verification after restore', verify);
   return { manifest, restore, verify, rename };
 }

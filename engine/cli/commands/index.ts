@@ -1,6 +1,7 @@
 /** Explicit list of CLI commands: each module adds its subcommand(s) to the program. */
 import type { Command } from 'commander';
 import { registerBackup } from './backup.ts';
+import { registerDrill } from './drill.ts';
 import { registerBlueprint } from './blueprint.ts';
 import { registerExport } from './export.ts';
 import { registerList } from './list.ts';
@@ -14,6 +15,7 @@ export type RegisterCommand = (program: Command) => void;
 export const COMMANDS: readonly RegisterCommand[] = [
   registerBackup,
   registerRestore,
+  registerDrill,
   registerExport,
   registerBlueprint,
   registerRepo,

@@ -1,5 +1,6 @@
 /** `lifeboat list`: committed backups in a repository. */
 import type { Command } from 'commander';
+import type { StoredReport } from '../../repository/index.ts';
 import {
   humanBytes,
   openRepository,
@@ -7,6 +8,24 @@ import {
   withRepositoryOptions,
   type RepositoryFlags,
 } from './_repository-options.ts';
+
+/** The newest drill report of a backup, in brief; null when it was never drilled. */
+export interface LastDrill {
+  readonly at: string;
+  readonly passed: boolean;
+  readonly restoreMs: number;
+}
+
+function lastDrill(reports: readonly StoredReport[]): LastDrill | null {
+  const last = reports.at(-1);
+  if (!last) return null;
+  const r = last.report as { passed?: unknown; restoreMs?: unknown };
+  return {
+    at: last.storedAt,
+    passed: r.passed === true,
+    restoreMs: typeof r.restoreMs === 'number' ? r.restoreMs : 0,
+  };
+}
 
 interface ListFlags extends RepositoryFlags {
   readonly app?: string;
@@ -22,13 +41,16 @@ export function registerList(program: Command): void {
       .option('-o, --output <format>', 'table or json', outputFormat, 'table'),
   ).action(async (flags: ListFlags) => {
     const repo = await openRepository(flags);
-    const backups = await repo.list(flags.app);
+    const listed = await repo.list(flags.app);
+    const backups = await Promise.all(
+      listed.map(async (b) => ({ ...b, lastDrill: lastDrill(await repo.readReports(b.backupId, 'drill')) })),
+    );
     if (flags.output === 'json') {
       process.stdout.write(`${JSON.stringify(backups, null, 2)}\n`);
       return;
     }
     const rows = [
-      ['BACKUP', 'APP', 'COMPLETED', 'MEMBERS', 'SIZE', 'RETAIN UNTIL'],
+      ['BACKUP', 'APP', 'COMPLETED', 'MEMBERS', 'SIZE', 'RETAIN UNTIL', 'LAST DRILL'],
       ...backups.map((b) => [
         b.backupId,
         b.app,
@@ -36,6 +58,9 @@ export function registerList(program: Command): void {
         b.members.join(','),
         humanBytes(b.bytes),
         b.retainUntil?.replace(/\.\d+Z$/, 'Z') ?? '-',
+        b.lastDrill
+          ? `${b.lastDrill.passed ? 'passed' : 'FAILED'} ${b.lastDrill.at.replace(/\.\d+Z$/, 'Z')}`
+          : '-',
       ]),
     ];
     const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
