@@ -1,12 +1,15 @@
 /**
  * The driver-native parallel dump: every table is read with `SELECT` from connections
  * that share one consistent snapshot, written as INSERT statements into the sink and
- * hashed on the way, so dump and fingerprint see the very same rows. Tables go largest
- * first to keep the streams busy to the end.
+ * hashed on the way, so dump and fingerprint see the very same rows. Big tables with an
+ * integer leading primary key are split into key ranges so several streams share them;
+ * jobs go largest first to keep the streams busy to the end.
  *
- * Artifacts (see `artifact-names.ts`): `schema/<db>.sql` (tables), `data/<db>/<t>.sql`,
+ * Artifacts (see `artifact-names.ts`): `schema/<db>.sql` (tables), `data/<db>/<t>.sql`
+ * (or `<t>.<part>.sql` per key range),
  * `post/<db>.sql` (routines, views, triggers, events), `users.sql`, and the catalog last.
  */
+import type { Connection } from 'mysql2/promise';
 import type { Fingerprint, TableFingerprint, Workload } from '../../engine/model/index.ts';
 import { AdapterError, CancelledError } from '../../engine/errors.ts';
 import type { ArtifactSink, CaptureOptions, CaptureResult } from '../types.ts';
@@ -20,7 +23,6 @@ import {
   type MysqlCatalog,
 } from './artifact-names.ts';
 import { listDatabases, readDatabase, readUsers, type DatabaseInfo, type TableInfo } from './catalog.ts';
-import type { Connection } from 'mysql2/promise';
 import { resolveTarget, run, type MysqlTarget } from './connect.ts';
 import { quoteIdent } from './sql-literal.ts';
 import { rangeConditions } from './split-ranges.ts';
