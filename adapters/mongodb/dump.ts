@@ -102,6 +102,11 @@ function timeMarker(kind: string, reply: Document): Marker | undefined {
   return t instanceof Timestamp ? { kind, value: `${t.t}.${t.i}` } : undefined;
 }
 
+/** Throw CancelledError when `signal` has aborted (a function: narrowing cannot see aborts). */
+export function throwIfCancelled(signal: AbortSignal, message: string, cause?: unknown): void {
+  if (signal.aborted) throw new CancelledError(message, cause === undefined ? {} : { cause });
+}
+
 interface Job {
   readonly db: string;
   readonly info: CollectionInfo;
@@ -161,17 +166,26 @@ export async function dump(
       async ({ db, info: c }) => {
         const hasher = new CollectionHasher(hash);
         const artifact = dataArtifact(db, c.name);
-        const { bytes } = await sink.put(
-          artifact,
-          collectionStream(client, db, c.name, hasher, options.progress, signal, site),
-          { database: db, collection: c.name, format: FORMAT },
-        );
+        let bytes: number;
+        try {
+          ({ bytes } = await sink.put(
+            artifact,
+            collectionStream(client, db, c.name, hasher, options.progress, signal, site),
+            { database: db, collection: c.name, format: FORMAT },
+          ));
+        } catch (error) {
+          // The sink wraps the stream's CancelledError in its own error: say what happened.
+          throwIfCancelled(options.signal, 'mongodb dump cancelled', error);
+          throw error;
+        }
         results.set(collectionKey(db, c.name), { fp: hasher.result(), bytes, artifact });
       },
       (error) => {
         stop.abort(error);
       },
     );
+    // An abort that came after the last document still fails the dump: never a catalog then.
+    throwIfCancelled(options.signal, 'mongodb dump cancelled');
 
     const notes: string[] = [];
     const databases: DatabaseEntry[] = [];
@@ -215,6 +229,7 @@ export async function dump(
     const fingerprint: Fingerprint = Object.fromEntries(
       [...results].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v.fp]),
     );
+    throwIfCancelled(options.signal, 'mongodb dump cancelled');
     const end = await client.db('admin').command({ hello: 1 });
     const endMarker = timeMarker('clusterTimeEnd', end);
     const markers: Marker[] =
