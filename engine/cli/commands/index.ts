@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { registerBackup } from './backup.ts';
 import { registerDrill } from './drill.ts';
 import { registerBlueprint } from './blueprint.ts';
+import { registerDiscover } from './discover.ts';
 import { registerExport } from './export.ts';
 import { registerList } from './list.ts';
 import { registerPrune } from './prune.ts';
@@ -22,4 +23,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerList,
   registerVerify,
   registerPrune,
+  registerDiscover,
 ];
