@@ -13,7 +13,8 @@ export {
   type PutOptions,
 } from './object-store.ts';
 export { LocalStore } from './local-store.ts';
-export { S3Store, type S3StoreOptions } from './s3-store.ts';
+// S3Store is not re-exported: importing it loads the AWS SDK (use openStore or ./s3-store.ts)
+export type { S3StoreOptions } from './s3-store.ts';
 export { openStore, parseRepositoryUrl } from './store-url.ts';
 export {
   selectRetention,

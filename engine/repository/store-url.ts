@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.ts';
 import { LocalStore } from './local-store.ts';
 import type { ObjectStore } from './object-store.ts';
-import { S3Store, type S3StoreOptions } from './s3-store.ts';
+import type { S3StoreOptions } from './s3-store.ts';
 
 export type StoreSpec =
   | { readonly kind: 'file'; readonly path: string }
@@ -56,9 +56,16 @@ export function parseRepositoryUrl(url: string): StoreSpec {
   throw new UsageError(`unsupported repository URL scheme "${parsed.protocol}" (use file:// or s3://)`);
 }
 
-/** Open the object store a URL names. */
-export function openStore(url: string, s3Overrides: Partial<S3StoreOptions> = {}): ObjectStore {
+/**
+ * Open the object store a URL names. The AWS SDK is loaded only for `s3://` URLs: a
+ * local repository does not pay its start-up time and heap.
+ */
+export async function openStore(
+  url: string,
+  s3Overrides: Partial<S3StoreOptions> = {},
+): Promise<ObjectStore> {
   const spec = parseRepositoryUrl(url);
   if (spec.kind === 'file') return new LocalStore(spec.path);
+  const { S3Store } = await import('./s3-store.ts');
   return new S3Store({ ...spec.options, ...s3Overrides });
 }

@@ -34,7 +34,7 @@ export function keySecret(flags: RepositoryFlags): Buffer | undefined {
 
 export async function openRepository(flags: RepositoryFlags): Promise<Repository> {
   const key = keySecret(flags);
-  return Repository.open(openStore(repositoryUrl(flags)), key ? { key } : {});
+  return Repository.open(await openStore(repositoryUrl(flags)), key ? { key } : {});
 }
 
 /** Commander parser of a non-negative integer flag. */

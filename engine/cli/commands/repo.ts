@@ -40,7 +40,7 @@ export function registerRepo(program: Command): void {
     const key = keySecret(flags);
     const lock =
       flags.lockMode === undefined ? undefined : { mode: flags.lockMode, days: flags.lockDays ?? 30 };
-    const { config, warnings } = await Repository.init(openStore(url), {
+    const { config, warnings } = await Repository.init(await openStore(url), {
       ...(key ? { key } : {}),
       ...(lock ? { lock } : {}),
       ...(flags.compressionLevel !== undefined ? { compressionLevel: flags.compressionLevel } : {}),

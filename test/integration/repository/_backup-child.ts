@@ -8,7 +8,7 @@ import { Repository, openStore, loadKeySecret } from '../../../engine/repository
 import { realisticBlocks } from '../../../bench/repo-data.ts';
 
 const url = process.env.REPO_URL ?? '';
-const repo = await Repository.open(openStore(url), {
+const repo = await Repository.open(await openStore(url), {
   key: loadKeySecret(),
   lockTtlMs: Number(process.env.LOCK_TTL_MS ?? 1500),
 });

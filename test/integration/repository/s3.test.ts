@@ -5,13 +5,9 @@ import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { useServer } from '../../../testcontainers/index.ts';
-import {
-  Repository,
-  S3Store,
-  ObjectLockedError,
-  type S3StoreOptions,
-} from '../../../engine/repository/index.ts';
+import { Repository, ObjectLockedError } from '../../../engine/repository/index.ts';
 import { openStore } from '../../../engine/repository/store-url.ts';
+import { S3Store, type S3StoreOptions } from '../../../engine/repository/s3-store.ts';
 import { repositorySuite } from './_suite.ts';
 import { dataDigest, dataStream, largeBytes, MiB, streamDigest } from './_helpers.ts';
 
@@ -130,7 +126,7 @@ describe('S3 object lock and multipart', () => {
       /credentials rejected/,
     ],
   ])('%s is one clear line', async (_label, make, message) => {
-    const error = await Repository.open(make()).catch((e: unknown) => e);
+    const error = await Repository.open(await make()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('\n');
