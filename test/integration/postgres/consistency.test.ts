@@ -5,7 +5,7 @@
  * the capture fingerprint: every table was read from the one pinned snapshot.
  * Also: a snapshot pinned before writes is what a later dump sees; fences block writers.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { useServer } from '../../../testcontainers/index.ts';
 import { postgresAdapter, startBackupMode } from '../../../adapters/postgres/index.ts';
@@ -15,6 +15,7 @@ import {
   createDatabase,
   noProgress,
   renameKeys,
+  removeTempDirs,
   tempArtifacts,
   uniqueName,
   withClient,
@@ -104,6 +105,7 @@ async function invariants(
 }
 
 describe('postgres adapter consistency', () => {
+  afterAll(removeTempDirs);
   let server: PgServerInfo;
   const db = uniqueName('bank');
 

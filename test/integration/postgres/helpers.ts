@@ -1,5 +1,5 @@
 /** Test helpers for the PostgreSQL adapter: workloads for test servers, SQL, comparisons. */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -54,8 +54,22 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6).toString(36)}`;
 }
 
+const tempDirs: string[] = [];
+
+/** A directory-backed sink/source, removed by `removeTempDirs` (call it in afterAll). */
 export async function tempArtifacts(): Promise<DirArtifacts> {
-  return new DirArtifacts(await mkdtemp(join(tmpdir(), 'lifeboat-pg-test-')));
+  return new DirArtifacts(await tempDir('lifeboat-pg-test-'));
+}
+
+/** A temporary directory, removed by `removeTempDirs`. */
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+export async function removeTempDirs(): Promise<void> {
+  for (const dir of tempDirs.splice(0)) await rm(dir, { recursive: true, force: true });
 }
 
 /** Run `fn` with a client on `database`. */

@@ -4,8 +4,7 @@
  * replay resumed. A server started from the restored copy recovers to the captured LSN,
  * promotes, and holds exactly what the capture fingerprint says (none of the later writes).
  */
-import { chmod, chown, mkdtemp, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, chown, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
@@ -24,7 +23,9 @@ import {
 import {
   createDatabase,
   noProgress,
+  removeTempDirs,
   tempArtifacts,
+  tempDir,
   uniqueName,
   withClient,
   workloadOf,
@@ -61,6 +62,7 @@ describe('postgres replica-side physical snapshot', () => {
 
   afterAll(async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});
+    await removeTempDirs();
   });
 
   it('captures a paused standby and the copy recovers to exactly the captured state', async () => {
@@ -98,7 +100,7 @@ describe('postgres replica-side physical snapshot', () => {
     expect(standbyRows).toBe(primaryRows);
 
     // Restore into a new directory and start a server on it.
-    const dir = await mkdtemp(join(tmpdir(), 'lifeboat-pg-phys-'));
+    const dir = await tempDir('lifeboat-pg-phys-');
     const dataDir = join(dir, 'data');
     const { lsn } = await restoreReplicaSnapshot(artifacts, dataDir);
     expect(lsn).toBe(result.markers[0]?.value);

@@ -5,7 +5,7 @@
  * pg_stat_activity during the dump never sees the backup role; (3) a "replica" endpoint
  * that is in fact a primary is refused. The capture restores with an equal fingerprint.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../../../testcontainers/index.ts';
 import { postgresAdapter } from '../../../adapters/postgres/index.ts';
 import { AdapterError } from '../../../engine/errors.ts';
@@ -15,6 +15,7 @@ import {
   endpointOf,
   noProgress,
   renameKeys,
+  removeTempDirs,
   tempArtifacts,
   uniqueName,
   withClient,
@@ -45,6 +46,7 @@ async function caughtUp(primary: PgServerInfo, standby: PgServerInfo): Promise<v
 }
 
 describe('postgres adapter replica strategy', () => {
+  afterAll(removeTempDirs);
   let primary: PgServerInfo;
   let standby: PgServerInfo;
   const db = uniqueName('replicadb');

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../../../testcontainers/index.ts';
 import { exportPlainSql, postgresAdapter } from '../../../adapters/postgres/index.ts';
 import { pgBinDir } from '../../../adapters/postgres/tools.ts';
@@ -21,6 +21,7 @@ import {
   createDatabase,
   noProgress,
   renameKeys,
+  removeTempDirs,
   tempArtifacts,
   uniqueName,
   withClient,
@@ -31,6 +32,7 @@ import {
 const signal = new AbortController().signal;
 
 describe('postgres adapter round trip', () => {
+  afterAll(removeTempDirs);
   let server: PgServerInfo;
   const source = uniqueName('corpus');
   const restored = `${source}_restored`;
