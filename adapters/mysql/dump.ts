@@ -91,6 +91,25 @@ async function planTable(
   }));
 }
 
+/**
+ * Pin the dump's snapshot. Several streams need the write fence (RELOAD privilege); a user
+ * without it still gets a consistent dump, from one stream, instead of a failure.
+ */
+async function pinForDump(workload: Workload, options: MysqlCaptureOptions): Promise<SnapshotSession> {
+  const replica = options.strategy === 'replica';
+  const target = resolveTarget(workload, replica ? 'replica' : 'primary');
+  const pin = (connections: number): Promise<SnapshotSession> =>
+    pinSnapshotSession(target, { connections, replica, signal: options.signal });
+  try {
+    return await pin(options.parallelism);
+  } catch (error) {
+    const denied =
+      error instanceof AdapterError && /access denied|RELOAD|SUPER|privilege/i.test(error.message);
+    if (options.parallelism <= 1 || !denied) throw error;
+    return pin(1);
+  }
+}
+
 /** Capture `workload` (primary for `logical`, first replica for `replica`) into `sink`. */
 export async function dump(
   workload: Workload,
@@ -104,14 +123,7 @@ export async function dump(
   }
   const session: SnapshotSession = options.snapshot
     ? sessionForToken(options.snapshot.token)
-    : await pinSnapshotSession(
-        resolveTarget(workload, options.strategy === 'replica' ? 'replica' : 'primary'),
-        {
-          connections: options.parallelism,
-          replica: options.strategy === 'replica',
-          signal: options.signal,
-        },
-      );
+    : await pinForDump(workload, options);
   const target = session.target;
   try {
     const control = session.connections[0];
