@@ -2,8 +2,10 @@
  * `npm run demo`: the main job on the embedded default. Starts a local PostgreSQL and
  * MariaDB, seeds a small two-database shop, then runs the real `lifeboat` CLI: create an
  * encrypted local repository, back up both databases as one application (one consistent
- * cut), list, verify the repository, restore into new databases (verified against the
- * capture's fingerprints) and export a member for the native tools. Servers are stopped
+ * cut) while a writer keeps placing orders and moving stock, drill the backup (restore into
+ * scratch databases, compare fingerprints, drop them), list, verify the repository, restore
+ * into new databases (verified against the capture's fingerprints) and export a member for
+ * the native tools. Servers are stopped
  * at the end; the repository stays in `.lifeboat/demo` for a look.
  */
 import { randomBytes } from 'node:crypto';
@@ -27,6 +29,52 @@ async function lifeboat(args: string[], env: Record<string, string>): Promise<st
     stderr: 'inherit',
   });
   return result.stdout.trim();
+}
+
+/**
+ * The shop keeps working during the backup: each loop places an order in PostgreSQL and
+ * then takes its item from stock in MariaDB, each committed on its own.
+ */
+async function startWriter(
+  postgres: Awaited<ReturnType<typeof startPostgres>>,
+  mariadb: Awaited<ReturnType<typeof startMariadb>>,
+): Promise<{ stop: () => Promise<void>; count: () => number }> {
+  const orders = new pg.Client({
+    host: postgres.host,
+    port: postgres.port,
+    user: postgres.user,
+    password: postgres.password,
+    database: 'orders',
+  });
+  await orders.connect();
+  const stock = await createConnection({
+    host: mariadb.host,
+    port: mariadb.port,
+    user: mariadb.user,
+    password: mariadb.password,
+    database: 'inventory',
+  });
+  const state = { running: true, placed: 0 };
+  const loop = (async () => {
+    for (let id = 1_000_000; state.running; id++) {
+      const sku = `sku-${id % 50}`;
+      await orders.query(
+        `INSERT INTO orders VALUES ($1, 'walk-in', 9.99, now(), jsonb_build_array(jsonb_build_object('sku', $2::text, 'qty', 1)))`,
+        [id, sku],
+      );
+      await stock.query('UPDATE stock SET on_hand = on_hand - 1 WHERE sku = ?', [sku]);
+      state.placed++;
+    }
+  })();
+  return {
+    count: () => state.placed,
+    async stop() {
+      state.running = false;
+      await loop;
+      await orders.end();
+      await stock.end();
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -78,6 +126,7 @@ async function main(): Promise<void> {
     const myUrl = (db: string) => `mysql://${mariadb.user}@${mariadb.host}:${mariadb.port}/${db}`;
     const common = ['--repo', repo, '--key-file', keyFile];
     await lifeboat(['repo', 'init', ...common], env);
+    const writer = await startWriter(postgres, mariadb);
     const id = await lifeboat(
       [
         'backup',
@@ -90,7 +139,9 @@ async function main(): Promise<void> {
         ...common,
       ],
       env,
-    );
+    ).finally(() => writer.stop());
+    process.stdout.write(`(a writer placed ${writer.count()} orders while the backup ran)\n`);
+    await lifeboat(['drill', id, ...common], env);
     await lifeboat(['list', ...common], env);
     await lifeboat(['verify', id, ...common], env);
     await lifeboat(
