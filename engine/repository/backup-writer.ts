@@ -195,13 +195,18 @@ export class BackupWriter implements ArtifactSink {
       this.#throwIfFailed(member, name);
     } catch (error) {
       await Promise.allSettled(mine);
-      this.#failure ??= error;
-      if (error instanceof RepositoryError) throw error;
-      throw new RepositoryError(
-        `backup ${this.backupId}: storing ${member}/${name} failed: ${describeStoreError(error, this.#ctx.store.location, 'upload').message}`,
-        { backupId: this.backupId, artifact: `${member}/${name}` },
-        { cause: error },
-      );
+      // upload failures arrive as RepositoryErrors (#throwIfFailed); anything else came
+      // from the input stream (e.g. the dump process died)
+      const failure =
+        error instanceof RepositoryError
+          ? error
+          : new RepositoryError(
+              `backup ${this.backupId}: artifact ${member}/${name}: input stream failed: ${error instanceof Error ? error.message : String(error)}`,
+              { backupId: this.backupId, artifact: `${member}/${name}` },
+              { cause: error },
+            );
+      this.#failure ??= failure;
+      throw failure;
     }
     return { bytes: artifact.bytes };
   }

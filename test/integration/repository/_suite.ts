@@ -194,6 +194,21 @@ export function repositorySuite(backend: SuiteBackend): void {
       await expect(repo.readManifest(aborted.backupId)).rejects.toThrow(/does not exist/);
     });
 
+    it('a failing input stream fails the backup: commit refuses, nothing becomes visible', async () => {
+      const { repo } = await freshRepo(backend);
+      const writer = await repo.startBackup({ app: 'shop' });
+      async function* dying(): AsyncGenerator<Buffer> {
+        yield* dataStream({ bytes: 2 * MiB, seed: 12 }) as AsyncIterable<Buffer>;
+        await Promise.resolve();
+        throw new Error('pg_dump exited 1');
+      }
+      await expect(writer.put('dump', dying())).rejects.toThrow(
+        `backup ${writer.backupId}: artifact shop/dump: input stream failed: pg_dump exited 1`,
+      );
+      await expect(writer.commit()).rejects.toThrow(/input stream failed: pg_dump exited 1/);
+      expect(await repo.list()).toEqual([]);
+    });
+
     it('prune: retention, with a concurrent backup nothing it uses is deleted; orphans go later', async () => {
       const { store, repo } = await freshRepo(backend);
       const ids: string[] = [];
