@@ -6,6 +6,7 @@ export { KEY_ENV, loadKeySecret, type KeySourceOptions } from './keys.ts';
 export { MANIFEST_VERSION, type Manifest, type ManifestArtifact, type ManifestMember } from './manifest.ts';
 export {
   NotFoundError,
+  ObjectExistsError,
   ObjectLockedError,
   type LockMode,
   type ObjectInfo,

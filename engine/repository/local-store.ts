@@ -5,12 +5,13 @@
  * There is no retention enforcement here (`supportsLock` is false).
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
   NotFoundError,
+  ObjectExistsError,
   type LockMode,
   type ObjectInfo,
   type ObjectStore,
@@ -47,7 +48,7 @@ export class LocalStore implements ObjectStore {
     this.#dirs.add(dir);
   }
 
-  async put(key: string, body: readonly Buffer[] | Readable, _options?: PutOptions): Promise<void> {
+  async put(key: string, body: readonly Buffer[] | Readable, options: PutOptions = {}): Promise<void> {
     const target = this.#path(key);
     const tmpDir = join(this.root, TMP);
     await this.#ensureDir(tmpDir);
@@ -67,7 +68,20 @@ export class LocalStore implements ObjectStore {
       throw error;
     }
     await handle.close();
-    await rename(tmp, target);
+    if (options.ifNoneMatch) {
+      // link() fails when the target exists: create-if-absent, atomically
+      try {
+        await link(tmp, target);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+          throw new ObjectExistsError(key, { cause: error });
+        throw error;
+      } finally {
+        await unlink(tmp).catch(() => undefined);
+      }
+    } else {
+      await rename(tmp, target);
+    }
     await this.#syncDir(dirname(target));
   }
 

@@ -55,6 +55,15 @@ export class NotFoundError extends Error {
   }
 }
 
+/** `put` with `ifNoneMatch` found the object already there. */
+export class ObjectExistsError extends Error {
+  readonly key: string;
+  constructor(key: string, options?: ErrorOptions) {
+    super(`object ${key} already exists`, options);
+    this.key = key;
+  }
+}
+
 /** The backend refused to delete or overwrite a retained object. */
 export class ObjectLockedError extends Error {
   readonly key: string;

@@ -23,6 +23,7 @@ import {
 import { Readable } from 'node:stream';
 import {
   NotFoundError,
+  ObjectExistsError,
   ObjectLockedError,
   type LockMode,
   type ObjectInfo,
@@ -112,16 +113,22 @@ export class S3Store implements ObjectStore {
     if (Array.isArray(body)) {
       const parts = body as Buffer[];
       const payload = parts.length === 1 && parts[0] ? parts[0] : Buffer.concat(parts);
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: this.#key(key),
-          Body: payload,
-          ContentLength: payload.length,
-          ...(options.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
-          ...lock,
-        }),
-      );
+      try {
+        await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: this.#key(key),
+            Body: payload,
+            ContentLength: payload.length,
+            ...(options.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
+            ...lock,
+          }),
+        );
+      } catch (error) {
+        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if (options.ifNoneMatch && status === 412) throw new ObjectExistsError(key, { cause: error });
+        throw error;
+      }
       return;
     }
     await this.#multipart(key, body as Readable, lock);

@@ -4,7 +4,7 @@
  * where, keeping the original as `cause` for `--debug`.
  */
 import { RepositoryError } from '../errors.ts';
-import { NotFoundError, ObjectLockedError } from './object-store.ts';
+import { NotFoundError, ObjectExistsError, ObjectLockedError } from './object-store.ts';
 
 interface SdkLike {
   name?: string;
@@ -25,6 +25,7 @@ export function describeStoreError(error: unknown, location: string, what: strin
   let retryable = false;
   if (error instanceof ObjectLockedError) reason = `${error.key} is protected by object lock retention`;
   else if (error instanceof NotFoundError) reason = `${error.key} does not exist`;
+  else if (error instanceof ObjectExistsError) reason = `${error.key} already exists`;
   else if (
     ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH'].includes(code) ||
     name === 'TimeoutError'

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RepositoryError } from '../../../engine/errors.ts';
 import { HeldLock } from '../../../engine/repository/locks.ts';
-import { Repository, type ObjectStore } from '../../../engine/repository/index.ts';
+import { ObjectExistsError, Repository, type ObjectStore } from '../../../engine/repository/index.ts';
 import { dataDigest, dataStream, MiB, streamDigest } from './_helpers.ts';
 
 export interface SuiteBackend {
@@ -148,6 +148,15 @@ export function repositorySuite(backend: SuiteBackend): void {
         ),
       ]);
       expect((await repo.verify()).errors.map((e) => e.chunk).sort()).toEqual([victim, other].sort());
+    });
+
+    it('create-if-absent puts never overwrite (manifests, config)', async () => {
+      const store = await backend.makeStore();
+      await store.put('x/once', [Buffer.from('first')], { ifNoneMatch: true });
+      await expect(
+        store.put('x/once', [Buffer.from('second')], { ifNoneMatch: true }),
+      ).rejects.toBeInstanceOf(ObjectExistsError);
+      expect((await store.get('x/once')).toString()).toBe('first');
     });
 
     it('a wrong or missing key is a clear error, never garbage', async () => {
