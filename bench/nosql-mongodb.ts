@@ -8,7 +8,7 @@
  * (zstd + AES-256-GCM + dedup), load with 2 streams; each run is its own process so its
  * peak RSS is its own. The restored copy is checked against the capture fingerprint.
  * Last line:  mongodb backup_vs_native=<r> restore_vs_native=<r> rss_mib=<n>
- * Env: BENCH_BYTES (BSON bytes to generate, default 128 MiB: FerretDB on SQLite ingests
+ * Env: BENCH_STREAMS (Lifeboat parallelism, default 2), BENCH_BYTES (BSON bytes to generate, default 128 MiB: FerretDB on SQLite ingests
  * a few MB/s, so 1 GiB takes most of an hour on 2 shared cores), BENCH_SEED (default 42).
  */
 import { spawn } from 'node:child_process';
@@ -26,6 +26,7 @@ import { order, rng } from './nosql-mongodb-data.ts';
 
 const BYTES = Number(process.env.BENCH_BYTES ?? 128 * 1024 * 1024);
 const SEED = Number(process.env.BENCH_SEED ?? 42);
+const STREAMS = Number(process.env.BENCH_STREAMS ?? 2);
 const COLLECTIONS = ['orders_a', 'orders_b', 'orders_c', 'orders_d'];
 const here = dirname(fileURLToPath(import.meta.url));
 const MB = 1e6;
@@ -117,10 +118,10 @@ try {
     `native dump (driver find() → file, 1 stream): ${nDump.seconds.toFixed(1)} s, ${(nSize / MB).toFixed(0)} MB, peak RSS ${(nDump.maxRssKiB / 1024).toFixed(0)} MiB`,
   );
 
-  const lbDump = await child(['lb-dump', '2'], env);
+  const lbDump = await child(['lb-dump', String(STREAMS)], env);
   const lbSize = du(env.BENCH_REPO);
   console.log(
-    `lifeboat dump (2 streams, zstd+AES): ${lbDump.seconds.toFixed(1)} s, ${(lbSize / MB).toFixed(0)} MB stored, peak RSS ${(lbDump.maxRssKiB / 1024).toFixed(0)} MiB`,
+    `lifeboat dump (${STREAMS} stream(s), zstd+AES): ${lbDump.seconds.toFixed(1)} s, ${(lbSize / MB).toFixed(0)} MB stored, peak RSS ${(lbDump.maxRssKiB / 1024).toFixed(0)} MiB`,
   );
 
   const nLoad = await child(['native-load', file, 'bench_native'], env);
@@ -129,9 +130,9 @@ try {
   );
   await client.db('bench_native').dropDatabase();
 
-  const lbLoad = await child(['lb-load', String(lbDump.backupId), 'bench_copy', '2'], env);
+  const lbLoad = await child(['lb-load', String(lbDump.backupId), 'bench_copy', String(STREAMS)], env);
   console.log(
-    `lifeboat restore (2 streams): ${lbLoad.seconds.toFixed(1)} s, peak RSS ${(lbLoad.maxRssKiB / 1024).toFixed(0)} MiB`,
+    `lifeboat restore (${STREAMS} stream(s); one collection at a time on FerretDB): ${lbLoad.seconds.toFixed(1)} s, peak RSS ${(lbLoad.maxRssKiB / 1024).toFixed(0)} MiB`,
   );
 
   const workload: Workload = {
