@@ -1,0 +1,106 @@
+/**
+ * One export run of the Cassandra benchmark in its own process (so its peak RSS is its
+ * own): `adapter` runs the adapter's parallel token-range dump, `single` a single-threaded
+ * paging export with the same driver (one `SELECT *`, page after page, each row written
+ * as a JSON line). Both write their output to files under BENCH_OUT. Connection details
+ * come from the environment (the password never in argv). Prints one JSON line.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import cassandra from 'cassandra-driver';
+import { cassandraAdapter } from '../adapters/cassandra/index.ts';
+import type { ArtifactSink } from '../adapters/types.ts';
+import type { Workload } from '../engine/model/index.ts';
+
+const mode = process.argv[2];
+const env = (k: string): string => {
+  const v = process.env[k];
+  if (v === undefined) throw new Error(`${k} is not set`);
+  return v;
+};
+const host = env('BENCH_HOST');
+const port = Number(env('BENCH_PORT'));
+const user = env('BENCH_USER');
+const password = env('BENCH_PASSWORD');
+const keyspace = env('BENCH_KEYSPACE');
+const out = env('BENCH_OUT');
+const parallelism = Number(process.env.BENCH_PARALLELISM ?? 2);
+
+const fileSink: ArtifactSink = {
+  async put(name, data) {
+    const file = join(out, name);
+    await mkdir(dirname(file), { recursive: true });
+    let bytes = 0;
+    const source = data instanceof Readable ? data : Readable.from(data);
+    source.on('data', (c: Uint8Array) => (bytes += c.length));
+    await pipeline(source, createWriteStream(file));
+    return { bytes };
+  },
+};
+
+const t0 = performance.now();
+let rows = 0;
+if (mode === 'adapter') {
+  const workload: Workload = {
+    name: 'bench',
+    engine: 'cassandra',
+    primary: { host, port, role: 'primary', url: `cassandra://${user}@${host}:${port}/?dc=datacenter1` },
+    replicas: [],
+    databases: [keyspace],
+    credentials: { username: user, password },
+    annotations: {},
+    pvcs: [],
+    source: 'url',
+  };
+  const result = await cassandraAdapter.dump(workload, fileSink, {
+    strategy: 'logical',
+    parallelism,
+    signal: AbortSignal.timeout(3_600_000),
+    progress: { bytes: () => undefined, rows: () => undefined, estimate: () => undefined },
+  });
+  rows = Object.values(result.fingerprint).reduce((n, f) => n + f.rows, 0);
+} else if (mode === 'single') {
+  const client = new cassandra.Client({
+    contactPoints: [`${host}:${port}`],
+    localDataCenter: 'datacenter1',
+    credentials: { username: user, password },
+    socketOptions: { readTimeout: 120_000 },
+  });
+  await client.connect();
+  await mkdir(out, { recursive: true });
+  const file = createWriteStream(join(out, 'single.jsonl'));
+  let pageState: string | undefined;
+  do {
+    const rs = await client.execute(`SELECT * FROM "${keyspace}".items`, [], {
+      prepare: true,
+      fetchSize: 2000,
+      ...(pageState === undefined ? {} : { pageState }),
+    });
+    const lines = rs.rows.map((r) => JSON.stringify(r)).join('\n');
+    rows += rs.rows.length;
+    if (!file.write(lines + '\n'))
+      await new Promise<void>((r) =>
+        file.once('drain', () => {
+          r();
+        }),
+      );
+    // The driver types pageState as string, but the last page has null.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+    pageState = rs.pageState ?? undefined;
+  } while (pageState);
+  await new Promise<void>((r) =>
+    file.end(() => {
+      r();
+    }),
+  );
+  await client.shutdown();
+} else {
+  throw new Error('usage: nosql-cassandra-child.ts adapter|single');
+}
+const seconds = (performance.now() - t0) / 1000;
+console.log(
+  JSON.stringify({ mode, rows, seconds, rssMib: Math.round(process.resourceUsage().maxRSS / 1024) }),
+);
