@@ -121,20 +121,24 @@ export async function createService(
   });
 }
 
-/** An EndpointSlice of a selector-less Service, as an operator wiring an external database writes it. */
+/**
+ * An EndpointSlice of a selector-less Service, as an operator wiring an external database
+ * writes it. `FQDN` slices take host names (the API server refuses loopback IPs in `IPv4` ones).
+ */
 export async function createEndpointSlice(
   c: Cluster,
   namespace: string,
   service: string,
-  ip: string,
+  address: string,
   port: number,
+  addressType: 'IPv4' | 'FQDN' = 'IPv4',
 ): Promise<void> {
   await c.discovery.createNamespacedEndpointSlice({
     namespace,
     body: {
       metadata: { name: `${service}-manual`, labels: { 'kubernetes.io/service-name': service } },
-      addressType: 'IPv4',
-      endpoints: [{ addresses: [ip], conditions: { ready: true } }],
+      addressType,
+      endpoints: [{ addresses: [address], conditions: { ready: true } }],
       ports: [{ name: 'db', port, protocol: 'TCP' }],
     },
   });
