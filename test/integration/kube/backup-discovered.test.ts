@@ -36,7 +36,7 @@ const DB = `kube_orders_${suffix}`;
 describe('backing up a discovered PostgreSQL workload', () => {
   let kube: SharedServer<KubeServer>;
   let postgres: SharedServer<PostgresServer>;
-  let work: string;
+  let work = '';
 
   const query = async (database: string, sql: string) => {
     const client = new pg.Client({
@@ -83,8 +83,7 @@ describe('backing up a discovered PostgreSQL workload', () => {
 
   afterAll(async () => {
     if (work) await rm(work, { recursive: true, force: true });
-    if (postgres)
-      await query(postgres.database, `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`).catch(() => undefined);
+    await query(postgres.database, `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`).catch(() => undefined);
   });
 
   it('discovers the workload and commits a backup of it', async () => {

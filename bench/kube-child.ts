@@ -1,0 +1,24 @@
+/**
+ * Child of bench/kube.ts: one `discover -A` in a fresh process (so RSS is discovery's own),
+ * printing one JSON line: seconds, max RSS, requests, workloads found, skipped.
+ * Usage: node bench/kube-child.ts KUBECONFIG
+ */
+import { createKubeClient, discover } from '../engine/kube/index.ts';
+
+const kubeconfig = process.argv[2];
+if (!kubeconfig) throw new Error('usage: kube-child.ts KUBECONFIG');
+const t0 = performance.now();
+const client = createKubeClient({ kubeconfig });
+const result = await discover(client);
+const seconds = (performance.now() - t0) / 1000;
+const workloads = result.applications.reduce((n, a) => n + a.workloads.length, 0);
+process.stdout.write(
+  `${JSON.stringify({
+    seconds,
+    rssMiB: process.resourceUsage().maxRSS / 1024,
+    requests: client.requests,
+    applications: result.applications.length,
+    workloads,
+    skipped: result.skipped.length,
+  })}\n`,
+);

@@ -1,0 +1,117 @@
+/**
+ * Benchmark: `lifeboat discover -A` on a large cluster. A private kube-apiserver + etcd;
+ * KUBE_NAMESPACES namespaces (default 500) holding KUBE_WORKLOADS PostgreSQL StatefulSets
+ * (default 5000) in total, each with its Service and password Secret. Discovery runs in a
+ * fresh child process (bench/kube-child.ts) so its RSS is its own; it lists every kind
+ * with paginated cluster-wide calls and reads each referenced Secret once.
+ * The controller's initial sync is not measured: the controller is not built yet.
+ * Last line: kube objects=<n> discover_s=<s> sync_s=n/a rss_mib=<n>
+ * Env: KUBE_NAMESPACES, KUBE_WORKLOADS, KUBE_CREATE_CONCURRENCY (default 16).
+ */
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
+   @kubernetes/client-node models are plain data classes; literals are what its docs use. */
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { startKube } from '../testcontainers/index.ts';
+
+const NAMESPACES = Number(process.env.KUBE_NAMESPACES ?? 500);
+const WORKLOADS = Number(process.env.KUBE_WORKLOADS ?? 5000);
+const CONCURRENCY = Number(process.env.KUBE_CREATE_CONCURRENCY ?? 16);
+
+async function mapLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+}
+
+async function main(): Promise<void> {
+  const kube = await startKube({ name: 'bench-kube' });
+  try {
+    const kc = new KubeConfig();
+    kc.loadFromFile(kube.kubeconfig);
+    const core = kc.makeApiClient(CoreV1Api);
+    const apps = kc.makeApiClient(AppsV1Api);
+    const namespaces = Array.from({ length: NAMESPACES }, (_, i) => `bench-${String(i).padStart(4, '0')}`);
+    const t0 = performance.now();
+    await mapLimit(namespaces, CONCURRENCY, async (name) => {
+      await core.createNamespace({ body: { metadata: { name } } });
+    });
+    const items = Array.from({ length: WORKLOADS }, (_, i) => ({
+      namespace: namespaces[i % NAMESPACES] ?? 'default',
+      name: `db-${i}`,
+    }));
+    await mapLimit(items, CONCURRENCY, async ({ namespace, name }) => {
+      const labels = { 'app.kubernetes.io/name': name };
+      await core.createNamespacedSecret({
+        namespace,
+        body: { metadata: { name }, stringData: { password: `pw-${name}` } },
+      });
+      await core.createNamespacedService({
+        namespace,
+        body: { metadata: { name }, spec: { clusterIP: 'None', selector: labels, ports: [{ port: 5432 }] } },
+      });
+      await apps.createNamespacedStatefulSet({
+        namespace,
+        body: {
+          metadata: { name, labels: { 'app.kubernetes.io/part-of': `app-${namespace}` } },
+          spec: {
+            serviceName: name,
+            replicas: 1,
+            selector: { matchLabels: labels },
+            template: {
+              metadata: { labels },
+              spec: {
+                containers: [
+                  {
+                    name: 'db',
+                    image: 'postgres:16',
+                    ports: [{ containerPort: 5432 }],
+                    env: [
+                      { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name, key: 'password' } } },
+                    ],
+                  },
+                ],
+              },
+            },
+          },
+        },
+      });
+    });
+    const objects = NAMESPACES + 3 * WORKLOADS;
+    process.stdout.write(`created ${objects} objects in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    const child = resolve(import.meta.dirname, 'kube-child.ts');
+    const { stdout } = await promisify(execFile)(process.execPath, [child, kube.kubeconfig], {
+      maxBuffer: 1 << 20,
+    });
+    const r = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+      seconds: number;
+      rssMiB: number;
+      requests: number;
+      workloads: number;
+      applications: number;
+      skipped: number;
+    };
+    if (r.workloads !== WORKLOADS)
+      throw new Error(`discover found ${r.workloads} workloads, expected ${WORKLOADS}`);
+    process.stdout.write(
+      `discover -A: ${r.workloads} workloads in ${r.applications} applications, ${r.requests} API requests ` +
+        `(paginated lists + one GET per referenced Secret)\n` +
+        'sync: not measured, the controller is not built\n',
+    );
+    process.stdout.write(
+      `kube objects=${objects} discover_s=${r.seconds.toFixed(2)} sync_s=n/a rss_mib=${Math.round(r.rssMiB)}\n`,
+    );
+  } finally {
+    await kube.stop();
+  }
+}
+
+await main();
