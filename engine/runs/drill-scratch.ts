@@ -26,6 +26,48 @@ const quotePg = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 const quoteMy = (name: string): string => `\`${name.replaceAll('`', '``')}\``;
 
 /**
+ * Which of `databases` already exist on the workload's primary. A drill checks this first:
+ * it must never restore into, and then drop, a database it did not create.
+ * @throws AdapterError when the server cannot be queried; UsageError for an unsupported engine.
+ */
+export async function existingDatabases(workload: Workload, databases: readonly string[]): Promise<string[]> {
+  if (databases.length === 0) return [];
+  switch (workload.engine) {
+    case 'postgres':
+      return withConnection({ workload, endpoint: workload.primary }, 'postgres', async (client) => {
+        const result = await client.query<{ datname: string }>(
+          'SELECT datname FROM pg_database WHERE datname = ANY($1::text[])',
+          [databases],
+        );
+        return result.rows.map((r) => r.datname);
+      });
+    case 'mysql': {
+      const target = mysql.resolveTarget(workload, 'primary');
+      const conn = await mysql.connect(target);
+      try {
+        const rows = await mysql.run<{ name: string }>(
+          conn,
+          target,
+          'list databases',
+          'SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name IN (?)',
+          [databases],
+        );
+        return rows.map((r) => r.name);
+      } finally {
+        await mysql.closeQuietly(conn);
+      }
+    }
+    case 'mongodb':
+      return mongodb.withClient(mongodb.resolveTarget(workload), {}, async (client) => {
+        const listed = await client.db('admin').admin().listDatabases({ nameOnly: true });
+        return listed.databases.map((d) => d.name).filter((name) => databases.includes(name));
+      });
+    default:
+      throw new UsageError(`drill: scratch targets of ${workload.engine} are not supported`);
+  }
+}
+
+/**
  * Drop `databases` on the workload's primary if they exist (absent is not an error: a
  * restore that failed early may not have created them). PostgreSQL drops with FORCE so
  * a session left open by a failed step cannot keep a scratch database alive.

@@ -16,7 +16,7 @@ import { parseConnectionUrl, type Fingerprint, type Workload } from '../model/in
 import { redactUrl } from '../redact.ts';
 import type { ManifestMember, Repository } from '../repository/index.ts';
 import { UsageError } from '../errors.ts';
-import { dropDatabases, scratchRename } from './drill-scratch.ts';
+import { dropDatabases, existingDatabases, scratchRename } from './drill-scratch.ts';
 import type { EngineSetup } from './engine-setup.ts';
 import { memberDatabases, memberEngine } from './member-record.ts';
 import { runRestore, type RestoreOutcome } from './restore.ts';
@@ -85,6 +85,9 @@ function scratchFor(member: ManifestMember, request: DrillRequest, tag: string):
     throw new UsageError(
       `member "${member.name}": the backup records no endpoint; give --scratch ${member.name}=URL`,
     );
+  const engine = memberEngine(member);
+  if (parseConnectionUrl(url).engine !== engine)
+    throw new UsageError(`--scratch ${member.name}=…: not a ${engine} URL for a ${engine} member`);
   const server = new URL(url);
   // The drill chooses the scratch database names; a database in the URL is not used.
   server.pathname = '/';
@@ -201,6 +204,26 @@ export async function runDrill(
   }
   const tag = request.tag ?? randomBytes(3).toString('hex');
   const scratches = manifest.members.map((m) => scratchFor(m, request, tag));
+  // Scratch databases are dropped at the end, so they must be the drill's own: only those
+  // checked absent beforehand are dropped (a server that cannot be checked fails its restore).
+  const checked = new Set<string>();
+  for (const s of scratches) {
+    let taken: string[];
+    try {
+      taken = await existingDatabases(
+        dropWorkload(s, request.passwordFor(s.member.name)),
+        Object.values(s.rename),
+      );
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      continue;
+    }
+    if (taken.length > 0)
+      throw new UsageError(
+        `drill: scratch database(s) ${taken.join(', ')} already exist on ${redactUrl(s.serverUrl)}; refusing to use (and drop) them`,
+      );
+    checked.add(s.member.name);
+  }
   let outcome: RestoreOutcome | undefined;
   let failure: unknown;
   const cleanup = new Map<string, string>();
@@ -228,6 +251,10 @@ export async function runDrill(
     for (const s of scratches) {
       if (request.keep) {
         cleanup.set(s.member.name, 'kept');
+        continue;
+      }
+      if (!checked.has(s.member.name)) {
+        cleanup.set(s.member.name, 'not dropped: the server could not be checked beforehand');
         continue;
       }
       try {

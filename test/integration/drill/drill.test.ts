@@ -204,6 +204,25 @@ describe('lifeboat drill', () => {
     expect((reports.at(-1)?.report as DrillReport).passed).toBe(false);
   });
 
+  it('refuses scratch names that already exist, and leaves those databases alone', async () => {
+    const tag = randomBytes(3).toString('hex');
+    const taken = `${PG_DB}_drill_${tag}`;
+    await pgQuery('postgres', `CREATE DATABASE ${taken}`);
+    try {
+      await expect(
+        runDrill(
+          { backupId, scratch: {}, keep: false, parallelism: 1, passwordFor, tag },
+          await loadEngineSetup(),
+          await openRepo(),
+          quiet,
+        ),
+      ).rejects.toThrow(new RegExp(`${taken} already exist`));
+      expect(await scratchLeft()).toEqual([taken]);
+    } finally {
+      await pgQuery('postgres', `DROP DATABASE IF EXISTS ${taken}`);
+    }
+  });
+
   it('exits 1 when a scratch server refuses the restore, reporting why and dropping the rest', async () => {
     const result = await cli(['drill', backupId, '--scratch', `stock=${myUrl('x')}`, ...repoArgs], {
       LIFEBOAT_DB_PASSWORD_STOCK: 'wrong-password',
@@ -212,6 +231,8 @@ describe('lifeboat drill', () => {
     expect(result.stdout).toMatch(/FAILED/);
     expect(result.stdout).toMatch(/FAIL\s+stock/);
     expect(result.all).not.toContain('wrong-password');
+    expect(result.stdout).toMatch(/stock .*scratch not dropped/);
+    expect(result.stdout).toMatch(/orders .*scratch dropped/);
     expect(await scratchLeft()).toEqual([]);
   });
 });
