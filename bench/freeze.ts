@@ -37,6 +37,10 @@ function percentile(sorted: readonly number[], p: number): number {
 interface Counters {
   ops: number;
   maxLatencyMs: number;
+  /** Worst insert latency per database. */
+  max: { postgres: number; mariadb: number };
+  /** Inserts that took over 100 ms. */
+  slow: number;
 }
 
 async function main(): Promise<void> {
@@ -66,15 +70,17 @@ async function main(): Promise<void> {
       INSERT INTO moves SELECT seq, CONCAT('sku-', seq % 50), seq % 7 FROM seq_1_to_${ROWS};`);
     await seedMy.end();
 
-    const counters: Counters = { ops: 0, maxLatencyMs: 0 };
+    const counters: Counters = { ops: 0, maxLatencyMs: 0, max: { postgres: 0, mariadb: 0 }, slow: 0 };
     const state = { running: true };
     const loops: Promise<void>[] = [];
-    const timed = async (write: () => Promise<unknown>) => {
+    const timed = async (db: 'postgres' | 'mariadb', write: () => Promise<unknown>) => {
       const t = performance.now();
       await write();
       const ms = performance.now() - t;
       counters.ops++;
       if (ms > counters.maxLatencyMs) counters.maxLatencyMs = ms;
+      if (ms > counters.max[db]) counters.max[db] = ms;
+      if (ms > 100) counters.slow++;
     };
     for (let w = 0; w < WRITERS; w++) {
       const client = new pg.Client({ ...pgOpts, database: 'shop' });
@@ -85,11 +91,13 @@ async function main(): Promise<void> {
       loops.push(
         (async () => {
           while (state.running)
-            await timed(() => client.query("INSERT INTO orders VALUES ($1, 'bench', 1.00)", [pgId++]));
+            await timed('postgres', () =>
+              client.query("INSERT INTO orders VALUES ($1, 'bench', 1.00)", [pgId++]),
+            );
         })(),
         (async () => {
           while (state.running)
-            await timed(() => conn.query("INSERT INTO moves VALUES (?, 'sku-1', 1)", [myId++]));
+            await timed('mariadb', () => conn.query("INSERT INTO moves VALUES (?, 'sku-1', 1)", [myId++]));
         })(),
       );
       stops.push(async () => {
@@ -100,10 +108,19 @@ async function main(): Promise<void> {
     const phase = async <T>(run: () => Promise<T>) => {
       counters.ops = 0;
       counters.maxLatencyMs = 0;
+      counters.max = { postgres: 0, mariadb: 0 };
+      counters.slow = 0;
       const t = performance.now();
       const value = await run();
       const ms = performance.now() - t;
-      return { value, opsPerS: (counters.ops / ms) * 1000, maxLatencyMs: counters.maxLatencyMs, ms };
+      return {
+        value,
+        opsPerS: (counters.ops / ms) * 1000,
+        maxLatencyMs: counters.maxLatencyMs,
+        max: { ...counters.max },
+        slow: counters.slow,
+        ms,
+      };
     };
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -147,7 +164,8 @@ async function main(): Promise<void> {
       `backups=${N} writers=${WRITERS}x2 seed_rows=${ROWS}/db backup_phase_s=${(during.ms / 1000).toFixed(1)}\n` +
         `fence window ms: min=${r(windows[0] ?? 0)} p50=${r(percentile(windows, 50))} p90=${r(percentile(windows, 90))} p99=${r(percentile(windows, 99))} max=${r(windows.at(-1) ?? 0)}\n` +
         `writer inserts/s: quiet_before=${r(before.opsPerS)} during_backups=${r(during.opsPerS)} quiet_after=${r(after.opsPerS)}\n` +
-        `writer worst insert latency ms: quiet=${r(Math.max(before.maxLatencyMs, after.maxLatencyMs))} during_backups=${r(during.maxLatencyMs)}\n` +
+        `writer worst insert latency ms: quiet=${r(Math.max(before.maxLatencyMs, after.maxLatencyMs))} during_backups=${r(during.maxLatencyMs)} (postgres=${r(during.max.postgres)} mariadb=${r(during.max.mariadb)})\n` +
+        `inserts over 100 ms: quiet=${before.slow + after.slow} during_backups=${during.slow}\n` +
         `freeze p50_ms=${r(percentile(windows, 50))} p99_ms=${r(percentile(windows, 99))} max_ms=${r(windows.at(-1) ?? 0)} writer_loss_pct=${loss.toFixed(1)}\n`,
     );
   } finally {
