@@ -7,9 +7,10 @@
  *   `-read`, `-replica`, …).
  * - The StatefulSet's headless governing Service gives one endpoint per pod
  *   (`sts-0.svc.ns.svc`), with the role from the pod's `role` label when the Pod exists.
- * - A Service without selector (named like the workload, or its `serviceName`) is
- *   resolved through its EndpointSlices (or legacy Endpoints) addresses: that is how an
- *   external or hand-wired database is reached, in a real cluster as in tests.
+ * - A Service without selector (named like the workload, its `serviceName`, or
+ *   `<workload>-…`) is resolved through its EndpointSlices (or legacy Endpoints)
+ *   addresses, or its `externalName`: that is how an external or hand-wired database is
+ *   reached, in a real cluster as in tests.
  */
 import type {
   V1ContainerPort,
@@ -185,6 +186,15 @@ export function resolveEndpoints(input: EndpointInput, objects: EndpointObjects)
     }
     // No selector: only a Service tied to this workload by name, resolved through its addresses.
     if (name !== input.name && name !== input.serviceName && !name.startsWith(`${input.name}-`)) continue;
+    const external = service.spec?.type === 'ExternalName' ? service.spec.externalName : undefined;
+    if (external) {
+      // A managed or outside database aliased into the cluster: its DNS name is the endpoint.
+      serviceLevel.push(
+        endpoint(input, external, port?.port ?? DEFAULT_PORT[input.engine], roleFromName(name)),
+      );
+      why.push(`service ${name} (ExternalName ${external})`);
+      continue;
+    }
     const addresses = manualAddresses(service, port, objects);
     if (addresses.length === 0) continue;
     const role = roleFromName(name);

@@ -107,13 +107,14 @@ export function aService(
   name: string,
   selects: string | undefined,
   port: number,
-  options: { headless?: boolean } = {},
+  options: { headless?: boolean; externalName?: string } = {},
 ): V1Service {
   return {
     metadata: { name, namespace: ns },
     spec: {
       ...(selects ? { selector: { 'app.kubernetes.io/name': selects } } : {}),
       ...(options.headless ? { clusterIP: 'None' } : {}),
+      ...(options.externalName ? { type: 'ExternalName', externalName: options.externalName } : {}),
       ports: [{ port, targetPort: port }],
     },
   };

@@ -181,6 +181,19 @@ describe('endpoints', () => {
     });
   });
 
+  it('ExternalName Service: its DNS name, its port', () => {
+    const sts = aStatefulSet(NS, 'rds').withImage('postgres:16', 5432).build();
+    const service = aService(NS, 'rds', undefined, 6432, {
+      externalName: 'orders.abc.eu-west-1.rds.amazonaws.com',
+    });
+    const r = recogniseWorkload('StatefulSet', sts, objects(NS, { services: [service] })).recognised;
+    expect(r?.primary).toMatchObject({
+      host: 'orders.abc.eu-west-1.rds.amazonaws.com',
+      port: 6432,
+      role: 'primary',
+    });
+  });
+
   it('a Service selecting other pods is ignored', () => {
     const sts = aStatefulSet(NS, 'a').withImage('postgres:16', 5432).build();
     const r = recogniseWorkload(
