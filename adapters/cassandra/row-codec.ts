@@ -12,8 +12,37 @@ export interface LongLike {
   toString(): string;
 }
 
+/**
+ * Types read as native driver values and encoded here (the same JSON text `fromJson`
+ * reads), sparing the server a `toJson` per cell. Everything else goes through `toJson`.
+ */
+type NativeKind = 'float' | 'text' | 'int' | 'long' | 'bool' | 'blob' | 'uuid' | 'timestamp' | 'inet';
+
+const NATIVE: Readonly<Record<string, NativeKind>> = {
+  double: 'float',
+  float: 'float',
+  text: 'text',
+  varchar: 'text',
+  ascii: 'text',
+  int: 'int',
+  smallint: 'int',
+  tinyint: 'int',
+  bigint: 'long',
+  counter: 'long',
+  boolean: 'bool',
+  blob: 'blob',
+  uuid: 'uuid',
+  timeuuid: 'uuid',
+  timestamp: 'timestamp',
+  inet: 'inet',
+};
+
+function nativeKind(col: ColumnSpec): NativeKind | undefined {
+  return NATIVE[col.type.trim()];
+}
+
 function valueExpr(col: ColumnSpec): string {
-  return col.float ? quoteIdent(col.name) : `toJson(${quoteIdent(col.name)})`;
+  return nativeKind(col) === undefined ? `toJson(${quoteIdent(col.name)})` : quoteIdent(col.name);
 }
 
 /** The selection list of a scan of `spec`, in the order `encodeRow` expects its values. */
@@ -57,10 +86,34 @@ export function floatJson(value: number): string {
   return String(value);
 }
 
+/** JSON text of a natively read value; timestamps as epoch milliseconds (`fromJson` takes them). */
+export function nativeJson(kind: NativeKind, raw: unknown): string {
+  switch (kind) {
+    case 'float':
+      return floatJson(raw as number);
+    case 'text':
+      return JSON.stringify(raw);
+    case 'int':
+      return String(raw);
+    case 'bool':
+      return raw === true ? 'true' : 'false';
+    case 'blob':
+      return `"0x${(raw as Buffer).toString('hex')}"`;
+    case 'timestamp':
+      return String((raw as Date).getTime());
+    case 'long':
+    case 'uuid':
+    case 'inet': {
+      const text = (raw as LongLike).toString();
+      return kind === 'long' ? text : `"${text}"`;
+    }
+  }
+}
+
 function valueJson(col: ColumnSpec, raw: unknown): string {
   if (raw === null || raw === undefined) return 'null';
-  if (col.float) return floatJson(raw as number);
-  return raw as string;
+  const kind = nativeKind(col);
+  return kind === undefined ? (raw as string) : nativeJson(kind, raw);
 }
 
 function timeText(raw: unknown): string {

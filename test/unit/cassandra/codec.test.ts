@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { splitArray, splitObject } from '../../../adapters/cassandra/json-split.ts';
-import { encodeRow, floatJson, rangeQuery } from '../../../adapters/cassandra/row-codec.ts';
+import { encodeRow, floatJson, nativeJson, rangeQuery } from '../../../adapters/cassandra/row-codec.ts';
 import { planRow } from '../../../adapters/cassandra/row-plan.ts';
 import { statementFor } from '../../../adapters/cassandra/load.ts';
 import { cellKind, tableSpec } from '../../../adapters/cassandra/table-spec.ts';
@@ -69,15 +69,15 @@ describe('cassandra row encoding', () => {
   it('orders columns keys first and selects write times and TTLs (none for list TTL)', () => {
     expect(spec.columns.map((c) => c.name)).toEqual(['p', 'Ck', 's', 'd', 'l', 'm', 'u']);
     expect(rangeQuery(spec)).toBe(
-      'SELECT toJson("p"), toJson("Ck"), toJson("s"), writetime("s"), ttl("s"), "d", writetime("d"), ttl("d"), toJson("l"), writetime("l"), toJson("m"), writetime("m"), ttl("m"), toJson("u"), writetime("u"), ttl("u") FROM "Ks"."T" WHERE token("p") > ? AND token("p") <= ?',
+      'SELECT "p", "Ck", "s", writetime("s"), ttl("s"), "d", writetime("d"), ttl("d"), toJson("l"), writetime("l"), toJson("m"), writetime("m"), ttl("m"), toJson("u"), writetime("u"), ttl("u") FROM "Ks"."T" WHERE token("p") > ? AND token("p") <= ?',
     );
   });
 
   // In column order: p, Ck, s (static), d, l, m, u.
   const values = [
-    '1',
-    '"uuid-1"',
-    '"st"',
+    1,
+    long('uuid-1'),
+    'st',
     long('90'),
     null,
     Number.NaN,
@@ -102,6 +102,19 @@ describe('cassandra row encoding', () => {
     const second = encodeRow(spec, values, first.partition);
     expect(second.line).not.toContain('"st"');
     expect(second.canonical).toBe(first.canonical);
+  });
+
+  it.each([
+    ['text', 'say "hi"\n', '"say \\"hi\\"\\n"'],
+    ['int', -5, '-5'],
+    ['long', long('9223372036854775807'), '9223372036854775807'],
+    ['bool', false, 'false'],
+    ['blob', Buffer.from([0, 255]), '"0x00ff"'],
+    ['uuid', long('50554d6e-29bb-11e5-b345-feff819cdc9f'), '"50554d6e-29bb-11e5-b345-feff819cdc9f"'],
+    ['timestamp', new Date(Date.UTC(2024, 1, 29, 1, 2, 3, 4)), '1709168523004'],
+    ['inet', long('::1'), '"::1"'],
+  ] as const)('encodes native %s values as fromJson text', (kind, raw, json) => {
+    expect(nativeJson(kind, raw)).toBe(json);
   });
 
   it('canonical encoding ignores TTLs but not write times', () => {
