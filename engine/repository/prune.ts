@@ -99,6 +99,10 @@ export async function prune(repo: Repository, options: PruneOptions): Promise<Pr
           }
           throw describeStoreError(error, store.location, `cannot delete manifest ${id}`);
         }
+        // the backup's stored reports (drills) go with it; a locked one just stays
+        for await (const report of store.list(`reports/${id}/`)) {
+          await store.delete(report.key).catch(() => undefined);
+        }
       }
       removed.push(id);
       manifests.delete(id);

@@ -37,11 +37,13 @@ async function freshRepo(
   return { store, repo };
 }
 
-async function chunkKeys(store: ObjectStore): Promise<string[]> {
+async function keysUnder(store: ObjectStore, prefix: string): Promise<string[]> {
   const keys: string[] = [];
-  for await (const info of store.list('chunks/')) keys.push(info.key);
+  for await (const info of store.list(prefix)) keys.push(info.key);
   return keys;
 }
+
+const chunkKeys = (store: ObjectStore): Promise<string[]> => keysUnder(store, 'chunks/');
 
 export function repositorySuite(backend: SuiteBackend): void {
   describe(`repository on ${backend.name}`, () => {
@@ -230,7 +232,9 @@ export function repositorySuite(backend: SuiteBackend): void {
       // a backup in progress that reuses backup 0's data (which prune is about to drop)
       const running = await repo.startBackup({ app: 'shop' });
       await running.put('dump', dataStream({ bytes: 2 * MiB, seed: 10 }));
+      await repo.putReport(ids[0] ?? '', 'drill', { passed: true });
       const during = await repo.prune({ policy: { keepLast: 1 } });
+      expect(await keysUnder(store, `reports/${ids[0] ?? ''}/`)).toEqual([]);
       expect(during.removed).toEqual([ids[0]]);
       expect(during.chunksDeleted).toBe(0);
       expect(during.deferredReason).toMatch(new RegExp(`backup ${running.backupId} in progress`));
