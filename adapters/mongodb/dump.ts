@@ -45,9 +45,14 @@ async function* once(chunk: Buffer): AsyncGenerator<Buffer> {
   yield chunk;
 }
 
+/** Coalesced chunks read ahead of the sink per collection (~1 MiB each). */
+const READ_AHEAD_CHUNKS = 4;
+
 /**
  * Stream one collection's documents as raw BSON, hashing each and coalescing them into
- * ~1 MiB chunks. Stops with CancelledError when `signal` aborts.
+ * ~1 MiB chunks. The cursor is read ahead of the consumer (up to READ_AHEAD_CHUNKS chunks)
+ * so the server works on the next batch while the sink compresses and stores this one.
+ * Stops with CancelledError when `signal` aborts.
  */
 export async function* collectionStream(
   client: MongoClient,
@@ -62,38 +67,88 @@ export async function* collectionStream(
     .db(db)
     .collection(collection)
     .find({}, { raw: true, enableUtf8Validation: false, batchSize: CURSOR_BATCH });
-  let parts: Buffer[] = [];
-  let size = 0;
-  let docs = 0;
-  try {
-    for await (const raw of cursor) {
-      if (signal.aborted) throw new CancelledError(`mongodb dump of ${db}.${collection} cancelled`);
-      const doc = raw as unknown as Buffer;
-      hasher.add(doc);
-      parts.push(doc);
-      size += doc.length;
-      docs++;
-      if (size >= CHUNK_BYTES) {
-        const chunk = Buffer.concat(parts, size);
-        parts = [];
-        progress.bytes(size);
-        progress.rows(docs);
-        size = 0;
-        docs = 0;
-        yield chunk;
+  const queue: Buffer[] = [];
+  const state: { done: boolean; stopped: boolean; failure: unknown } = {
+    done: false,
+    stopped: false,
+    failure: undefined,
+  };
+  let wake: (() => void) | undefined;
+  let space: (() => void) | undefined;
+  const notify = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const producer = (async () => {
+    let parts: Buffer[] = [];
+    let size = 0;
+    let docs = 0;
+    const flush = (): void => {
+      queue.push(Buffer.concat(parts, size));
+      progress.bytes(size);
+      progress.rows(docs);
+      parts = [];
+      size = 0;
+      docs = 0;
+      notify();
+    };
+    try {
+      for await (const raw of cursor) {
+        if (signal.aborted) throw new CancelledError(`mongodb dump of ${db}.${collection} cancelled`);
+        const doc = raw as unknown as Buffer;
+        hasher.add(doc);
+        parts.push(doc);
+        size += doc.length;
+        docs++;
+        if (size >= CHUNK_BYTES) {
+          flush();
+          while (queue.length >= READ_AHEAD_CHUNKS && !isStopped(state)) {
+            await new Promise<void>((resolve) => {
+              space = resolve;
+            });
+          }
+          if (isStopped(state)) return;
+        }
       }
+      if (size > 0) flush();
+    } catch (error) {
+      state.failure = error;
+    } finally {
+      state.done = true;
+      notify();
     }
-  } catch (error) {
-    if (error instanceof CancelledError) throw error;
-    throw adapterError(`dump collection ${db}.${collection}`, site, error);
+  })();
+  try {
+    for (;;) {
+      const chunk = queue.shift();
+      if (chunk !== undefined) {
+        const s = space;
+        space = undefined;
+        s?.();
+        yield chunk;
+        continue;
+      }
+      if (state.failure !== undefined) {
+        if (state.failure instanceof CancelledError) throw state.failure;
+        throw adapterError(`dump collection ${db}.${collection}`, site, state.failure);
+      }
+      if (state.done) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
   } finally {
+    state.stopped = true;
+    space?.();
     await cursor.close().catch(() => undefined);
+    await producer;
   }
-  if (size > 0) {
-    progress.bytes(size);
-    progress.rows(docs);
-    yield Buffer.concat(parts, size);
-  }
+}
+
+/** Read through a function: the flag changes across awaits, which narrowing cannot see. */
+function isStopped(state: { readonly stopped: boolean }): boolean {
+  return state.stopped;
 }
 
 /** A marker from the cluster time a reply carries, when the server sends one. */
