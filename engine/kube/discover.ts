@@ -19,7 +19,7 @@ export interface DiscoverOptions {
    * references are still reported). @default true
    */
   readonly readSecrets?: boolean;
-  /** Secrets read at once. @default 8 */
+  /** Secrets read at once. @default 32 */
   readonly secretConcurrency?: number;
 }
 
@@ -55,9 +55,10 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 export async function discover(client: KubeClient, options: DiscoverOptions = {}): Promise<DiscoveryResult> {
   const ns = options.namespace;
   const list = <K extends ListedKind>(kind: K): Promise<ListedKinds[K][]> => client.list(kind, ns);
-  // Workloads first: the other kinds are only needed where a database might live.
-  const [statefulSets, deployments] = await Promise.all([list('statefulsets'), list('deployments')]);
-  const [services, pods, endpointSlices, endpoints, pvcs] = await Promise.all([
+  // All kinds at once: each is a handful of paginated requests, latency dominates.
+  const [statefulSets, deployments, services, pods, endpointSlices, endpoints, pvcs] = await Promise.all([
+    list('statefulsets'),
+    list('deployments'),
     list('services'),
     list('pods'),
     list('endpointslices'),
@@ -98,7 +99,7 @@ export async function discover(client: KubeClient, options: DiscoverOptions = {}
     const wanted = [
       ...new Set(recognised.flatMap((r) => secretsOf(r.credentials).map((s) => `${r.namespace}/${s}`))),
     ];
-    await mapLimit(wanted, options.secretConcurrency ?? 8, async (key) => {
+    await mapLimit(wanted, options.secretConcurrency ?? 32, async (key) => {
       const [namespace = '', name = ''] = key.split('/');
       const map =
         secretsByNs.get(namespace) ?? new Map<string, Readonly<Record<string, string>> | undefined>();

@@ -165,7 +165,12 @@ export function createKubeClient(options: KubeConfigOptions = {}): KubeClient {
             error,
           );
         }
-        items.push(...page.items);
+        for (const item of page.items) {
+          // Server-side apply bookkeeping is often the largest part of an object and never used here.
+          const meta = (item as { metadata?: { managedFields?: unknown } }).metadata;
+          if (meta) delete meta.managedFields;
+          items.push(item);
+        }
         token = page.metadata?._continue || undefined;
       } while (token);
       return items;
