@@ -13,7 +13,8 @@ import { probe } from './probe.ts';
 
 export const mongodbAdapter = {
   engine: 'mongodb',
-  capabilities: { strategies: ['logical', 'replica', 'freeze-snapshot'], fence: true, pinSnapshot: false },
+  // freeze-snapshot also needs a volume snapshot (Kubernetes CSI), not built yet: not offered.
+  capabilities: { strategies: ['logical', 'replica'], fence: true, pinSnapshot: false },
   probe,
   dump,
   load,

@@ -17,7 +17,8 @@ export const DEFAULT_SNAPSHOT_CONNECTIONS = 2;
 
 export const mysqlAdapter = {
   engine: 'mysql',
-  capabilities: { strategies: ['logical', 'replica', 'freeze-snapshot'], fence: true, pinSnapshot: true },
+  // freeze-snapshot also needs a volume snapshot (Kubernetes CSI), not built yet: not offered.
+  capabilities: { strategies: ['logical', 'replica'], fence: true, pinSnapshot: true },
   probe,
   dump,
   load,

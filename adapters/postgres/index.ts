@@ -30,7 +30,8 @@ export const STRATEGY_ANNOTATION = 'lifeboat.dev/strategy';
 export const postgresAdapter = {
   engine: 'postgres',
   capabilities: {
-    strategies: ['logical', 'replica', 'replica-snapshot', 'freeze-snapshot'],
+    // freeze-snapshot also needs a volume snapshot (Kubernetes CSI), not built yet: not offered.
+    strategies: ['logical', 'replica', 'replica-snapshot'],
     fence: true,
     pinSnapshot: true,
   },
