@@ -13,6 +13,7 @@ interface DiscoverFlags {
   readonly allNamespaces?: boolean;
   readonly output: 'table' | 'json' | 'yaml';
   readonly kubeconfig?: string;
+  readonly checkCredentials?: boolean;
 }
 
 function format(value: string): DiscoverFlags['output'] {
@@ -30,13 +31,22 @@ export function registerDiscover(program: Command): void {
     .option('-A, --all-namespaces', 'every namespace')
     .option('-o, --output <format>', 'table, json or yaml', format, 'table')
     .option('--kubeconfig <path>', 'kubeconfig file (else KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option(
+      '--check-credentials',
+      'read the referenced Secrets to check they hold the keys (values are never shown)',
+    )
     .action(async (flags: DiscoverFlags) => {
       if (flags.namespace && flags.allNamespaces)
         throw new UsageError('use either -n NAMESPACE or -A, not both');
       const client = createKubeClient(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {});
       const namespace = flags.allNamespaces ? undefined : (flags.namespace ?? client.defaultNamespace);
-      // Secrets are read to check that the credentials resolve; the report holds references only.
-      const result = await discover(client, namespace === undefined ? {} : { namespace });
+      // Showing references needs no Secret: reading them costs one GET each (and the RBAC
+      // right to), so only --check-credentials does. The report never holds a value either way.
+      const readSecrets = flags.checkCredentials ?? false;
+      const result = await discover(
+        client,
+        namespace === undefined ? { readSecrets } : { namespace, readSecrets },
+      );
       const report = discoveryReport(result);
       if (flags.output === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else if (flags.output === 'yaml') process.stdout.write(stringify(report));
