@@ -11,6 +11,7 @@ import {
   withRepositoryOptions,
   type RepositoryFlags,
 } from './_repository-options.ts';
+import { collect, positive } from './_arguments.ts';
 import { openRunDisplay } from './_run-display.ts';
 
 interface BackupFlags extends RepositoryFlags {
@@ -25,8 +26,6 @@ interface BackupFlags extends RepositoryFlags {
   readonly output: 'table' | 'json';
 }
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
 function strategy(value: string): Strategy {
   if (!(STRATEGIES as readonly string[]).includes(value)) {
     throw new InvalidArgumentError(`expected one of ${STRATEGIES.join(', ')}`);
@@ -37,11 +36,6 @@ function strategy(value: string): Strategy {
 function consistency(value: string): 'app' | 'member' {
   if (value !== 'app' && value !== 'member') throw new InvalidArgumentError('expected "app" or "member"');
   return value;
-}
-
-function positive(value: string): number {
-  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError('expected a positive integer');
-  return Number(value);
 }
 
 export function registerBackup(program: Command): void {

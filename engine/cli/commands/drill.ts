@@ -1,7 +1,5 @@
 /** `lifeboat drill`: restore a backup into scratch databases, check it, drop them, report. */
-import { InvalidArgumentError, type Command } from 'commander';
-import { parseDbArgument } from '../../model/index.ts';
-import { UsageError } from '../../errors.ts';
+import type { Command } from 'commander';
 import { loadEngineSetup, passwordFromEnvironment, runDrill, type DrillReport } from '../../runs/index.ts';
 import {
   humanBytes,
@@ -10,6 +8,7 @@ import {
   withRepositoryOptions,
   type RepositoryFlags,
 } from './_repository-options.ts';
+import { collect, positive, urlsByMember } from './_arguments.ts';
 import { openRunDisplay } from './_run-display.ts';
 
 interface DrillFlags extends RepositoryFlags {
@@ -17,24 +16,6 @@ interface DrillFlags extends RepositoryFlags {
   readonly keep?: boolean;
   readonly parallel: number;
   readonly output: 'table' | 'json';
-}
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-function positive(value: string): number {
-  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError('expected a positive integer');
-  return Number(value);
-}
-
-function scratchFrom(args: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of args) {
-    const arg = parseDbArgument(raw);
-    if (arg.name === undefined)
-      throw new UsageError(`--scratch ${raw.replace(/:[^:@/]*@/, ':***@')}: expected NAME=URL`);
-    out[arg.name] = arg.url;
-  }
-  return out;
 }
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)}s`;
@@ -80,7 +61,7 @@ export function registerDrill(program: Command): void {
       .option('-j, --parallel <n>', 'parallel streams per member', positive, 2)
       .option('-o, --output <format>', 'table or json', outputFormat, 'table'),
   ).action(async (backupId: string, flags: DrillFlags) => {
-    const scratch = scratchFrom(flags.scratch);
+    const scratch = urlsByMember('--scratch', flags.scratch);
     const setup = await loadEngineSetup();
     const repository = await openRepository(flags);
     // Progress events would mix with the JSON report: -o json prints only the report.

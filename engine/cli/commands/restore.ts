@@ -1,7 +1,5 @@
 /** `lifeboat restore`: load a backup's members back, to where they came from or elsewhere. */
-import { InvalidArgumentError, type Command } from 'commander';
-import { parseDbArgument } from '../../model/index.ts';
-import { UsageError } from '../../errors.ts';
+import type { Command } from 'commander';
 import { loadEngineSetup, passwordFromEnvironment, runRestore } from '../../runs/index.ts';
 import {
   openRepository,
@@ -9,6 +7,7 @@ import {
   withRepositoryOptions,
   type RepositoryFlags,
 } from './_repository-options.ts';
+import { collect, positive, urlsByMember } from './_arguments.ts';
 import { openRunDisplay } from './_run-display.ts';
 
 interface RestoreFlags extends RepositoryFlags {
@@ -18,24 +17,6 @@ interface RestoreFlags extends RepositoryFlags {
   readonly verify: boolean;
   readonly parallel: number;
   readonly output: 'table' | 'json';
-}
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-function positive(value: string): number {
-  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError('expected a positive integer');
-  return Number(value);
-}
-
-function targetsFrom(args: readonly string[]): Record<string, string> {
-  const targets: Record<string, string> = {};
-  for (const raw of args) {
-    const arg = parseDbArgument(raw);
-    if (arg.name === undefined)
-      throw new UsageError(`--to ${raw.replace(/:[^:@/]*@/, ':***@')}: expected NAME=URL`);
-    targets[arg.name] = arg.url;
-  }
-  return targets;
 }
 
 export function registerRestore(program: Command): void {
@@ -56,7 +37,7 @@ export function registerRestore(program: Command): void {
       .option('-j, --parallel <n>', 'parallel streams per member', positive, 2)
       .option('-o, --output <format>', 'table or json', outputFormat, 'table'),
   ).action(async (backupId: string, flags: RestoreFlags) => {
-    const targets = targetsFrom(flags.to);
+    const targets = urlsByMember('--to', flags.to);
     const setup = await loadEngineSetup();
     const repository = await openRepository(flags);
     const display = openRunDisplay(flags.output);
