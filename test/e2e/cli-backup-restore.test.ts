@@ -10,8 +10,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { createConnection } from 'mysql2/promise';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   useServer,
@@ -19,6 +17,7 @@ import {
   type PostgresServer,
   type SharedServer,
 } from '../../testcontainers/index.ts';
+import { myQuery as myQueryOn, pgQuery as pgQueryOn } from '../_support/sql.ts';
 
 const CLI = resolve(import.meta.dirname, '../../engine/cli/main.ts');
 const suffix = randomBytes(3).toString('hex');
@@ -37,35 +36,8 @@ describe('lifeboat CLI: backup, list, restore, export', () => {
     execa(process.execPath, [CLI, ...args], { env: { ...env, ...extraEnv }, reject: false, all: true });
   const pgUrl = (db: string) => `postgres://${postgres.user}@${postgres.host}:${postgres.port}/${db}`;
   const myUrl = (db: string) => `mysql://${mariadb.user}@${mariadb.host}:${mariadb.port}/${db}`;
-  const pgQuery = async (database: string, sql: string) => {
-    const client = new pg.Client({
-      host: postgres.host,
-      port: postgres.port,
-      user: postgres.user,
-      password: postgres.password,
-      database,
-    });
-    await client.connect();
-    try {
-      return (await client.query(sql)).rows as Record<string, unknown>[];
-    } finally {
-      await client.end();
-    }
-  };
-  const myQuery = async (sql: string) => {
-    const conn = await createConnection({
-      host: mariadb.host,
-      port: mariadb.port,
-      user: mariadb.user,
-      password: mariadb.password,
-      multipleStatements: true,
-    });
-    try {
-      return (await conn.query(sql))[0] as Record<string, unknown>[];
-    } finally {
-      await conn.end();
-    }
-  };
+  const pgQuery = (database: string, sql: string) => pgQueryOn(postgres, database, sql);
+  const myQuery = (sql: string) => myQueryOn(mariadb, sql);
   const listIds = async () => {
     const listed = await cli(['list', '-o', 'json', ...repoArgs]);
     expect(listed.exitCode, listed.all).toBe(0);

@@ -8,8 +8,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createConnection } from 'mysql2/promise';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapters } from '../../../adapters/index.ts';
 import {
@@ -29,6 +27,7 @@ import {
   type PostgresServer,
   type SharedServer,
 } from '../../../testcontainers/index.ts';
+import { myQuery as myQueryOn, pgQuery as pgQueryOn } from '../../_support/sql.ts';
 
 const suffix = Math.random().toString(36).slice(2, 8);
 const PG_DB = `eng_orders_${suffix}`;
@@ -85,36 +84,8 @@ describe('blueprint engine on real servers', () => {
   let backupId: string;
   let recorded: Record<string, RecordedMember>;
 
-  const pgQuery = async (database: string, sql: string) => {
-    const client = new pg.Client({
-      host: pgServer.host,
-      port: pgServer.port,
-      user: pgServer.user,
-      password: pgServer.password,
-      database,
-    });
-    await client.connect();
-    try {
-      return (await client.query(sql)).rows as Record<string, unknown>[];
-    } finally {
-      await client.end();
-    }
-  };
-  const myQuery = async (sql: string) => {
-    const conn = await createConnection({
-      host: myServer.host,
-      port: myServer.port,
-      user: myServer.user,
-      password: myServer.password,
-      multipleStatements: true,
-    });
-    try {
-      const [rows] = await conn.query(sql);
-      return rows as Record<string, unknown>[];
-    } finally {
-      await conn.end();
-    }
-  };
+  const pgQuery = (database: string, sql: string) => pgQueryOn(pgServer, database, sql);
+  const myQuery = (sql: string) => myQueryOn(myServer, sql);
 
   const run = async (
     workloads: Workload[],

@@ -21,6 +21,7 @@ import {
   type SharedServer,
 } from '../../../testcontainers/index.ts';
 import { recordingSink } from '../../unit/functions/fakes.ts';
+import { myQuery as myQueryOn, pgQuery as pgQueryOn } from '../../_support/sql.ts';
 
 const suffix = Math.random().toString(36).slice(2, 8);
 const PG_DB = `cut_pg_${suffix}`;
@@ -79,35 +80,8 @@ describe('application-consistent cut on real servers', () => {
   let myServer: SharedServer<MariadbServer>;
   const registry = buildRegistry(adapters.values(), [writeRow]);
 
-  const pgQuery = async (database: string, sql: string) => {
-    const c = new pg.Client({
-      host: pgServer.host,
-      port: pgServer.port,
-      user: pgServer.user,
-      password: pgServer.password,
-      database,
-    });
-    await c.connect();
-    try {
-      return (await c.query(sql)).rows as Record<string, unknown>[];
-    } finally {
-      await c.end();
-    }
-  };
-  const myQuery = async (sql: string) => {
-    const c = await createConnection({
-      host: myServer.host,
-      port: myServer.port,
-      user: myServer.user,
-      password: myServer.password,
-      multipleStatements: true,
-    });
-    try {
-      return (await c.query(sql))[0] as Record<string, unknown>[];
-    } finally {
-      await c.end();
-    }
-  };
+  const pgQuery = (database: string, sql: string) => pgQueryOn(pgServer, database, sql);
+  const myQuery = (sql: string) => myQueryOn(myServer, sql);
   const workload = (
     name: string,
     engine: 'postgres' | 'mysql',
