@@ -97,6 +97,25 @@ describe('lifeboat CLI: backup, list, restore, export', () => {
     ]);
     expect(last.members.find((m) => m.name === 'orders')?.markers.map((m) => m.kind)).toContain('lsn');
     expect(await listIds()).toContain(backupId);
+    const shown = await cli(['list', backupId, '-o', 'json', ...repoArgs]);
+    expect(shown.exitCode, shown.all).toBe(0);
+    const details = JSON.parse(shown.stdout) as {
+      labels: Record<string, string>;
+      members: {
+        name: string;
+        strategy: string;
+        guarantee: string | null;
+        databases: string[];
+        fingerprint: Record<string, { rows: number }>;
+      }[];
+    };
+    expect(details.labels.consistency).toBe('app');
+    const orders = details.members.find((m) => m.name === 'orders');
+    expect(orders?.databases).toEqual([PG_DB]);
+    expect(orders?.guarantee).not.toBeNull();
+    expect(orders?.fingerprint[`${PG_DB}.public.orders`]?.rows).toBe(20000);
+    const table = await cli(['list', backupId, ...repoArgs]);
+    expect(table.stdout).toMatch(/^orders +postgres +logical +\S+ +cli_orders_\w+ .* lsn=/m);
     // No password anywhere in what the CLI printed.
     expect(result.all).not.toContain(postgres.password);
     expect(result.all).not.toContain(mariadb.password);

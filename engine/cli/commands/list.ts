@@ -1,6 +1,7 @@
 /** `lifeboat list`: committed backups in a repository. */
 import type { Command } from 'commander';
 import type { StoredReport } from '../../repository/index.ts';
+import { backupDetails, formatBackupDetails, table } from './_backup-details.ts';
 import {
   humanBytes,
   openRepository,
@@ -36,11 +37,22 @@ export function registerList(program: Command): void {
   withRepositoryOptions(
     program
       .command('list')
-      .description('list committed backups (oldest first)')
+      .description('list committed backups (oldest first), or show one backup in detail')
+      .argument('[backup-id]', 'show this backup: members, strategy, guarantee, markers, fingerprints')
       .option('--app <name>', 'only this application')
       .option('-o, --output <format>', 'table or json', outputFormat, 'table'),
-  ).action(async (flags: ListFlags) => {
+  ).action(async (backupId: string | undefined, flags: ListFlags) => {
     const repo = await openRepository(flags);
+    if (backupId !== undefined) {
+      const manifest = await repo.readManifest(backupId);
+      const drill = lastDrill(await repo.readReports(backupId, 'drill'));
+      process.stdout.write(
+        flags.output === 'json'
+          ? `${JSON.stringify({ ...backupDetails(manifest), lastDrill: drill }, null, 2)}\n`
+          : `${formatBackupDetails(manifest)}\n\nlast drill: ${drill ? `${drill.passed ? 'passed' : 'FAILED'} ${drill.at}` : 'never'}\n`,
+      );
+      return;
+    }
     const listed = await repo.list(flags.app);
     const backups = await Promise.all(
       listed.map(async (b) => ({ ...b, lastDrill: lastDrill(await repo.readReports(b.backupId, 'drill')) })),
@@ -63,13 +75,6 @@ export function registerList(program: Command): void {
           : '-',
       ]),
     ];
-    const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-    for (const row of rows)
-      process.stdout.write(
-        `${row
-          .map((c, i) => c.padEnd(widths[i] ?? 0))
-          .join('  ')
-          .trimEnd()}\n`,
-      );
+    process.stdout.write(`${table(rows)}\n`);
   });
 }

@@ -1,0 +1,68 @@
+/** One backup in detail (`lifeboat list BACKUP_ID`): members, strategies, guarantees, markers, fingerprints. */
+import type { Manifest } from '../../repository/index.ts';
+import { humanBytes } from './_repository-options.ts';
+
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows
+    .map((row) =>
+      row
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** The manifest without its chunk lists: what a person or a script asks about a backup. */
+export function backupDetails(manifest: Manifest) {
+  return {
+    backupId: manifest.backupId,
+    app: manifest.app,
+    startedAt: manifest.startedAt,
+    completedAt: manifest.completedAt,
+    retainUntil: manifest.retainUntil ?? null,
+    labels: manifest.labels,
+    members: manifest.members.map((m) => ({
+      name: m.name,
+      engine: m.engine ?? null,
+      strategy: m.details.strategy ?? null,
+      guarantee: m.guarantee ?? null,
+      databases: (m.details.databases ?? '').split(',').filter(Boolean),
+      bytes: manifest.artifacts.filter((a) => a.member === m.name).reduce((n, a) => n + a.bytes, 0),
+      markers: m.markers,
+      fenceWindowMs: m.details.fenceWindowMs === undefined ? null : Number(m.details.fenceWindowMs),
+      fingerprint: m.fingerprint ?? {},
+    })),
+  };
+}
+
+export function formatBackupDetails(manifest: Manifest): string {
+  const d = backupDetails(manifest);
+  const fence = d.members.find((m) => m.fenceWindowMs !== null)?.fenceWindowMs;
+  const head = [
+    `backup ${d.backupId} of ${d.app}: ${d.startedAt} → ${d.completedAt}`,
+    `consistency: ${d.labels.consistency ?? 'member'}${fence === undefined ? '' : `; writes fenced ${fence} ms`}`,
+  ];
+  const members = table([
+    ['MEMBER', 'ENGINE', 'STRATEGY', 'GUARANTEE', 'DATABASES', 'SIZE', 'MARKERS'],
+    ...d.members.map((m) => [
+      m.name,
+      m.engine ?? '-',
+      m.strategy ?? '-',
+      m.guarantee ?? '-',
+      m.databases.join(',') || '-',
+      humanBytes(m.bytes),
+      m.markers.map((k) => `${k.kind}=${k.value}`).join(' ') || '-',
+    ]),
+  ]);
+  const fingerprints = table([
+    ['MEMBER', 'TABLE', 'ROWS', 'HASH'],
+    ...d.members.flatMap((m) =>
+      Object.entries(m.fingerprint)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, f]) => [m.name, name, String(f.rows), f.hash.slice(0, 16)]),
+    ),
+  ]);
+  return [...head, '', members, '', fingerprints].join('\n');
+}
