@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LocalStore, Repository } from '../../../engine/repository/index.ts';
 import { dataStream, MiB } from './_helpers.ts';
 
@@ -30,6 +30,9 @@ describe('lifeboat repo/list/verify/prune CLI (local directory)', () => {
   const keyFile = join(dir, 'key');
   writeFileSync(keyFile, 'cli-test-key-0123456789abcdef\n');
   const url = `file://${join(dir, 'repo')}`;
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('init, list, verify, prune; key errors are one line', async () => {
     const init = await cli(['repo', 'init', '--repo', url, '--key-file', keyFile]);
