@@ -217,7 +217,7 @@ export class Repository {
     return BackupWriter.start(this.ctx, meta);
   }
 
-  /** Ids of committed backups (manifests), sorted (ids sort by time). */
+  /** Ids of committed backups (manifests), sorted (ids sort by time to the second). */
   async listIds(): Promise<string[]> {
     const ids: string[] = [];
     try {
@@ -248,7 +248,8 @@ export class Repository {
         bytes: m.artifacts.reduce((n, a) => n + a.bytes, 0),
       });
     }
-    return out;
+    // Ids sort by second only (then a random suffix): order by the start instant.
+    return out.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.backupId.localeCompare(b.backupId));
   }
 
   /** The verified manifest of a committed backup. */
