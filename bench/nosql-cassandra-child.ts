@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import cassandra from 'cassandra-driver';
 import { cassandraAdapter } from '../adapters/cassandra/index.ts';
 import type { ArtifactSink } from '../adapters/types.ts';
-import type { Workload } from '../engine/model/index.ts';
+import { benchWorkload, silentProgress } from './_child-support.ts';
 
 const mode = process.argv[2];
 const env = (k: string): string => {
@@ -44,22 +44,17 @@ const fileSink: ArtifactSink = {
 const t0 = performance.now();
 let rows = 0;
 if (mode === 'adapter') {
-  const workload: Workload = {
-    name: 'bench',
-    engine: 'cassandra',
-    primary: { host, port, role: 'primary', url: `cassandra://${user}@${host}:${port}/?dc=datacenter1` },
-    replicas: [],
-    databases: [keyspace],
-    credentials: { username: user, password },
-    annotations: {},
-    pvcs: [],
-    source: 'url',
-  };
+  const workload = benchWorkload(
+    'cassandra',
+    { host, port, user, password },
+    `cassandra://${user}@${host}:${port}/?dc=datacenter1`,
+    [keyspace],
+  );
   const result = await cassandraAdapter.dump(workload, fileSink, {
     strategy: 'logical',
     parallelism,
     signal: AbortSignal.timeout(3_600_000),
-    progress: { bytes: () => undefined, rows: () => undefined, estimate: () => undefined },
+    progress: silentProgress,
   });
   rows = Object.values(result.fingerprint).reduce((n, f) => n + f.rows, 0);
 } else if (mode === 'single') {

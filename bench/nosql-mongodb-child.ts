@@ -11,34 +11,19 @@ import { once } from 'node:events';
 import { BSON, MongoClient, type Document } from 'mongodb';
 import { mongodbAdapter } from '../adapters/mongodb/index.ts';
 import { bsonDocuments } from '../adapters/mongodb/bson-frames.ts';
-import type { Workload } from '../engine/model/index.ts';
 import { LocalStore, Repository, loadKeySecret } from '../engine/repository/index.ts';
+import { benchWorkload, printResult, serverFromEnv, silentProgress } from './_child-support.ts';
 
-const info = JSON.parse(process.env.BENCH_MONGO ?? '{}') as {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-};
+const info = serverFromEnv('BENCH_MONGO');
 const db = process.env.BENCH_DB ?? 'bench';
 const [mode = '', ...args] = process.argv.slice(2);
-const workload: Workload = {
-  name: 'bench',
-  engine: 'mongodb',
-  primary: {
-    host: info.host,
-    port: info.port,
-    role: 'primary',
-    url: `mongodb://${info.user}@${info.host}:${info.port}/?authSource=admin`,
-  },
-  replicas: [],
-  databases: [db],
-  credentials: { username: info.user, password: info.password },
-  annotations: {},
-  pvcs: [],
-  source: 'url',
-};
-const progress = { bytes() {}, rows() {}, estimate() {} };
+const workload = benchWorkload(
+  'mongodb',
+  info,
+  `mongodb://${info.user}@${info.host}:${info.port}/?authSource=admin`,
+  [db],
+);
+const progress = silentProgress;
 const signal = new AbortController().signal;
 
 function plainClient(): MongoClient {
@@ -110,6 +95,4 @@ if (mode === 'lb-dump' || mode === 'lb-load') {
 } else {
   throw new Error(`unknown mode ${mode}`);
 }
-process.stdout.write(
-  `${JSON.stringify({ ...out, seconds: (performance.now() - t0) / 1000, maxRssKiB: process.resourceUsage().maxRSS })}\n`,
-);
+printResult(out, t0);

@@ -6,34 +6,19 @@
  * Prints one JSON line.
  */
 import { postgresAdapter } from '../adapters/postgres/index.ts';
-import type { Workload } from '../engine/model/index.ts';
 import { LocalStore, Repository, loadKeySecret } from '../engine/repository/index.ts';
+import { benchWorkload, printResult, serverFromEnv, silentProgress } from './_child-support.ts';
 
-const pgInfo = JSON.parse(process.env.BENCH_PG ?? '{}') as {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-};
+const pgInfo = serverFromEnv('BENCH_PG');
 const db = process.env.BENCH_DB ?? 'bench';
 const [mode = '', ...args] = process.argv.slice(2);
-const workload: Workload = {
-  name: 'bench',
-  engine: 'postgres',
-  primary: {
-    host: pgInfo.host,
-    port: pgInfo.port,
-    role: 'primary',
-    url: `postgres://${pgInfo.user}@${pgInfo.host}:${pgInfo.port}/postgres`,
-  },
-  replicas: [],
-  databases: [db],
-  credentials: { username: pgInfo.user, password: pgInfo.password },
-  annotations: {},
-  pvcs: [],
-  source: 'url',
-};
-const progress = { bytes() {}, rows() {}, estimate() {} };
+const workload = benchWorkload(
+  'postgres',
+  pgInfo,
+  `postgres://${pgInfo.user}@${pgInfo.host}:${pgInfo.port}/postgres`,
+  [db],
+);
+const progress = silentProgress;
 const signal = new AbortController().signal;
 
 const t0 = performance.now();
@@ -63,6 +48,4 @@ if (mode === 'dump') {
 } else {
   throw new Error(`unknown mode ${mode}`);
 }
-process.stdout.write(
-  `${JSON.stringify({ ...out, seconds: (performance.now() - t0) / 1000, maxRssKiB: process.resourceUsage().maxRSS })}\n`,
-);
+printResult(out, t0);
