@@ -5,3 +5,4 @@ export { memberDatabases, memberEngine, recordedMembers } from './member-record.
 export { passwordFromEnvironment, passwordEnvName } from './passwords.ts';
 export { runDrill, type DrillMember, type DrillReport, type DrillRequest } from './drill.ts';
 export { dropDatabases, scratchName } from './drill-scratch.ts';
+export { runBlueprintTest, type BlueprintTestReport, type BlueprintTestRequest } from './blueprint-test.ts';

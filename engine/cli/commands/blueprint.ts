@@ -16,7 +16,9 @@ import {
 } from '../../blueprint/index.ts';
 import { buildRegistry } from '../../functions/index.ts';
 import { workloadsFromArguments } from '../../model/index.ts';
-import { passwordFromEnvironment } from '../../runs/index.ts';
+import { passwordFromEnvironment, runBlueprintTest } from '../../runs/index.ts';
+import { renderDrillReport } from './drill.ts';
+import { openRunDisplay } from './_run-display.ts';
 
 function oneOf<T extends string>(values: readonly T[]) {
   return (value: string): T => {
@@ -35,7 +37,7 @@ interface RenderFlags {
 }
 
 export function registerBlueprint(program: Command): void {
-  const blueprint = program.command('blueprint').description('author blueprints: lint, render');
+  const blueprint = program.command('blueprint').description('author blueprints: lint, render, test');
 
   blueprint
     .command('lint')
@@ -93,4 +95,43 @@ export function registerBlueprint(program: Command): void {
         ),
       );
     });
+
+  blueprint
+    .command('test')
+    .description('back up one database with the blueprint, restore it into scratch, verify, clean up')
+    .argument('<file>', 'blueprint YAML file')
+    .requiredOption('--db <[name=]url>', 'the database to test against (password via env)')
+    .option('--scratch <url>', "restore on this server instead of the database's own")
+    .option('-j, --parallel <n>', 'parallel streams', '2')
+    .option('-o, --output <format>', 'table or json', 'table')
+    .action(
+      async (file: string, flags: { db: string; scratch?: string; parallel: string; output: string }) => {
+        const [workload] = workloadsFromArguments([flags.db], [], passwordFromEnvironment());
+        if (!workload) return;
+        const json = flags.output === 'json';
+        const display = openRunDisplay('table');
+        try {
+          const report = await runBlueprintTest(
+            {
+              file,
+              workload,
+              ...(flags.scratch !== undefined && { scratch: flags.scratch }),
+              parallelism: Number(flags.parallel),
+              passwordFor: passwordFromEnvironment(),
+            },
+            display,
+          );
+          if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+          else {
+            process.stdout.write(
+              `blueprint ${report.blueprint}: backup ${(report.backupMs / 1000).toFixed(2)}s, then a drill:\n${renderDrillReport(report.drill)}`,
+            );
+            process.stdout.write(`blueprint test ${report.passed ? 'PASSED' : 'FAILED'}\n`);
+          }
+          if (!report.passed) process.exitCode = 1;
+        } finally {
+          display.close();
+        }
+      },
+    );
 }
