@@ -2,16 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type mysql from 'mysql2/promise';
 import type { SharedServer } from './types.ts';
-import { externalMariadb, type MariadbServer } from './mariadb.ts';
-import {
-  findMariadb,
-  installDb,
-  launchMariadbd,
-  mariadbVersion,
-  secureRoot,
-  withMariadb,
-} from './_mariadb.ts';
-import { freePorts, removeDir, secondsSince, serverDir, waitUntil, withCleanup } from './_process.ts';
+import { externalMariadb, localMariadbHandle, type MariadbServer } from './mariadb.ts';
+import { findMariadb, installDb, launchMariadbd, secureRoot, withMariadb } from './_mariadb.ts';
+import { freePorts, serverDir, waitUntil, withCleanup } from './_process.ts';
 
 /** A read-only MariaDB replica following its primary by GTID (`MASTER_USE_GTID=slave_pos`). */
 export interface MariadbReplicaServer extends MariadbServer {
@@ -71,25 +64,6 @@ export async function startMariadbReplica(
         }),
       30_000,
     );
-    const version = await mariadbVersion(conn);
-    let stopped = false;
-    return {
-      name,
-      url: `mysql://root:${password}@127.0.0.1:${port}/`,
-      ...conn,
-      version,
-      dataDir: dir,
-      logPath: proc.logPath,
-      startSeconds: secondsSince(t0),
-      external: false,
-      serverId,
-      primaryAddress,
-      async stop() {
-        if (stopped) return;
-        stopped = true;
-        await proc.stop('SIGTERM');
-        await removeDir(dir);
-      },
-    };
+    return { ...(await localMariadbHandle({ name, conn, proc, dir, serverId, t0 })), primaryAddress };
   });
 }

@@ -1,8 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { TestServer } from './types.ts';
-import { findMariadb, installDb, launchMariadbd, mariadbVersion, secureRoot } from './_mariadb.ts';
-import { freePorts, removeDir, secondsSince, serverDir, withCleanup } from './_process.ts';
+import {
+  findMariadb,
+  installDb,
+  launchMariadbd,
+  mariadbVersion,
+  secureRoot,
+  type MariadbConnection,
+} from './_mariadb.ts';
+import {
+  freePorts,
+  removeDir,
+  secondsSince,
+  serverDir,
+  withCleanup,
+  type ServerProcess,
+} from './_process.ts';
 
 /** A MariaDB server with binlog (ROW) and GTID on; root logs in with a password over TCP. */
 export interface MariadbServer extends TestServer {
@@ -48,26 +62,39 @@ export async function startMariadb(options: StartMariadbOptions = {}): Promise<M
     onFail(() => proc.stop('SIGKILL', 2_000));
     await secureRoot(name, proc, dir, password);
     const conn = { host: '127.0.0.1', port, user: 'root', password };
-    const version = await mariadbVersion(conn);
-    let stopped = false;
-    return {
-      name,
-      url: `mysql://root:${password}@127.0.0.1:${port}/`,
-      ...conn,
-      version,
-      dataDir: dir,
-      logPath: proc.logPath,
-      startSeconds: secondsSince(t0),
-      external: false,
-      serverId,
-      async stop() {
-        if (stopped) return;
-        stopped = true;
-        await proc.stop('SIGTERM');
-        await removeDir(dir);
-      },
-    };
+    return localMariadbHandle({ name, conn, proc, dir, serverId, t0 });
   });
+}
+
+/** The handle of a mariadbd this harness started: `stop` ends it and removes its directory. */
+export async function localMariadbHandle(started: {
+  readonly name: string;
+  readonly conn: MariadbConnection;
+  readonly proc: ServerProcess;
+  readonly dir: string;
+  readonly serverId: number;
+  readonly t0: number;
+}): Promise<MariadbServer> {
+  const { name, conn, proc, dir, serverId, t0 } = started;
+  const version = await mariadbVersion(conn);
+  let stopped = false;
+  return {
+    name,
+    url: `mysql://root:${conn.password}@127.0.0.1:${conn.port}/`,
+    ...conn,
+    version,
+    dataDir: dir,
+    logPath: proc.logPath,
+    startSeconds: secondsSince(t0),
+    external: false,
+    serverId,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await proc.stop('SIGTERM');
+      await removeDir(dir);
+    },
+  };
 }
 
 /** A handle on a server given by URL; `stop` leaves it running. */
