@@ -17,6 +17,7 @@ import { CATALOG_ARTIFACT, parseCatalog, type MysqlCatalog } from './artifact-na
 import { closeQuietly, connect, resolveTarget, run, type MysqlTarget } from './connect.ts';
 import { adapterError } from './errors.ts';
 import { splitLines } from './lines.ts';
+import { ReplayableTransaction } from './replay-transaction.ts';
 import { splitSecondaryIndexes } from './deferred-indexes.ts';
 import { DATA_HEADER, parseScript } from './script.ts';
 import { quoteIdent } from './sql-literal.ts';
@@ -79,14 +80,15 @@ async function loadTable(
   signal.addEventListener('abort', abort, { once: true });
   let uncommitted = 0;
   let lineNo = 0;
+  const tx = new ReplayableTransaction(conn);
   try {
-    await conn.query('START TRANSACTION');
+    await tx.begin();
     for await (const line of splitLines(stream)) {
       lineNo++;
       if (line.length === 0) continue;
       const end = line[line.length - 1] === 0x3b ? line.length - 1 : line.length;
       try {
-        await conn.query(line.toString('utf8', 0, end));
+        await tx.query(line.toString('utf8', 0, end));
       } catch (error) {
         throw adapterError(
           `load table ${job.db}.${job.table} (statement ${String(lineNo)})`,
@@ -97,12 +99,12 @@ async function loadTable(
       options.progress.bytes(line.length + 1);
       uncommitted += line.length;
       if (uncommitted >= COMMIT_BYTES) {
-        await conn.query('COMMIT');
-        await conn.query('START TRANSACTION');
+        await tx.commit();
+        await tx.begin();
         uncommitted = 0;
       }
     }
-    await conn.query('COMMIT');
+    await tx.commit();
     job.tableState.remaining--;
     if (job.tableState.remaining === 0 && job.tableState.addIndexes !== undefined) {
       await conn.query(job.tableState.addIndexes);
