@@ -56,6 +56,8 @@ export interface RecognisedWorkload {
   readonly blueprint: string | undefined;
   readonly strategy: string | undefined;
   readonly annotations: Readonly<Record<string, string>>;
+  /** The workload's own labels (what a BackupPolicy selector matches). */
+  readonly labels: Readonly<Record<string, string>>;
 }
 
 /** A workload discovery looked at and left out, with the reason. */
@@ -229,6 +231,7 @@ export function recogniseWorkload(
       blueprint: annotations[ANNOTATION.blueprint],
       strategy: annotations[ANNOTATION.strategy],
       annotations,
+      labels,
     },
   };
 }
