@@ -58,6 +58,8 @@ export class KubeError extends LifeboatError {
 export interface KubeConfigOptions {
   /** A kubeconfig file; otherwise `KUBECONFIG`, `~/.kube/config`, then in-cluster config. */
   readonly kubeconfig?: string;
+  /** An already loaded configuration (the controller's); wins over `kubeconfig`. */
+  readonly kubeConfig?: KubeConfig;
   /** Objects per list page. @default 500 */
   readonly pageSize?: number;
 }
@@ -105,7 +107,7 @@ function describeFailure(what: string, error: unknown): KubeError {
 
 /** A KubeClient over `@kubernetes/client-node`. */
 export function createKubeClient(options: KubeConfigOptions = {}): KubeClient {
-  const kc = loadKubeConfig(options.kubeconfig);
+  const kc = options.kubeConfig ?? loadKubeConfig(options.kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const discovery = kc.makeApiClient(DiscoveryV1Api);
