@@ -39,6 +39,10 @@ export interface BackupMeta {
   /** Keep (and object-lock) the backup until then. @default now + config.lock.days when the repository locks */
   readonly retainUntil?: Date;
   readonly labels?: Readonly<Record<string, string>>;
+  /** Identity of the source cluster, recorded in the manifest. */
+  readonly cluster?: string;
+  /** Kubernetes namespace of the application, recorded in the manifest. */
+  readonly namespace?: string;
   /** Fixed id (tests, resumed runs). @default time + random suffix */
   readonly backupId?: string;
 }
@@ -322,6 +326,8 @@ export class BackupWriter implements ArtifactSink {
         version: 1,
         backupId: this.backupId,
         app: this.#meta.app,
+        ...(this.#meta.cluster !== undefined && { cluster: this.#meta.cluster }),
+        ...(this.#meta.namespace !== undefined && { namespace: this.#meta.namespace }),
         startedAt: this.#startedAt.toISOString(),
         completedAt: new Date().toISOString(),
         ...(this.#retainUntil ? { retainUntil: this.#retainUntil.toISOString() } : {}),

@@ -3,7 +3,13 @@ export * from './repository.ts';
 export { BackupWriter, type BackupMeta, type BackupStats, type CommitDetails } from './backup-writer.ts';
 export { Chunker, chunkBuffer, DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from './chunker.ts';
 export { KEY_ENV, loadKeySecret, type KeySourceOptions } from './keys.ts';
-export { MANIFEST_VERSION, type Manifest, type ManifestArtifact, type ManifestMember } from './manifest.ts';
+export {
+  MANIFEST_VERSION,
+  type KubernetesRecord,
+  type Manifest,
+  type ManifestArtifact,
+  type ManifestMember,
+} from './manifest.ts';
 export {
   NotFoundError,
   ObjectExistsError,

@@ -19,6 +19,16 @@ const ArtifactSchema = z.object({
   meta: z.record(z.string(), z.string()),
 });
 
+/** Where a member lived in Kubernetes (discovered workloads only): what a cross-cluster restore maps. */
+const KubernetesRecordSchema = z.object({
+  namespace: z.string(),
+  /** The owning workload, e.g. `StatefulSet`/`orders-db`. */
+  kind: z.string(),
+  name: z.string(),
+  /** Its PersistentVolumeClaims and their storage classes when known. */
+  pvcs: z.array(z.object({ name: z.string(), storageClass: z.string().optional() })).default([]),
+});
+
 const MemberSchema = z.object({
   name: z.string(),
   engine: z.string().optional(),
@@ -27,12 +37,21 @@ const MemberSchema = z.object({
   /** Which consistency guarantee this member got (e.g. `fenced`, `snapshot-only`). */
   guarantee: z.string().optional(),
   details: z.record(z.string(), z.string()).default({}),
+  kubernetes: KubernetesRecordSchema.optional(),
 });
 
 export const ManifestSchema = z.object({
   version: z.literal(MANIFEST_VERSION),
   backupId: z.string(),
   app: z.string(),
+  /**
+   * Identity of the cluster the backup was taken in (several clusters may share one
+   * repository). Absent in manifests written before it was recorded and by CLI backups
+   * given no `--cluster`.
+   */
+  cluster: z.string().optional(),
+  /** Kubernetes namespace of the application, for backups of discovered workloads. */
+  namespace: z.string().optional(),
   startedAt: z.string(),
   completedAt: z.string(),
   /** Until when the backup (and every chunk it uses) is kept / object-locked. */
@@ -47,6 +66,7 @@ export const ManifestSchema = z.object({
 export type Manifest = z.infer<typeof ManifestSchema>;
 export type ManifestArtifact = z.infer<typeof ArtifactSchema>;
 export type ManifestMember = z.infer<typeof MemberSchema>;
+export type KubernetesRecord = z.infer<typeof KubernetesRecordSchema>;
 
 /** Parse and validate manifest JSON; throws a ZodError or SyntaxError on bad input. */
 export function parseManifest(json: string): Manifest {

@@ -52,6 +52,10 @@ export interface OpenOptions {
 export interface BackupSummary {
   readonly backupId: string;
   readonly app: string;
+  /** Source cluster identity, when recorded. */
+  readonly cluster?: string;
+  /** Kubernetes namespace of the application, when recorded. */
+  readonly namespace?: string;
   readonly startedAt: string;
   readonly completedAt: string;
   readonly retainUntil?: string;
@@ -240,6 +244,8 @@ export class Repository {
       out.push({
         backupId: m.backupId,
         app: m.app,
+        ...(m.cluster !== undefined && { cluster: m.cluster }),
+        ...(m.namespace !== undefined && { namespace: m.namespace }),
         startedAt: m.startedAt,
         completedAt: m.completedAt,
         ...(m.retainUntil ? { retainUntil: m.retainUntil } : {}),

@@ -17,6 +17,10 @@ export interface BackupRequest {
   readonly application: Application;
   readonly options: PlanOptions;
   readonly labels?: Readonly<Record<string, string>>;
+  /** Identity of the cluster the application runs in, recorded in the manifest (multi-cluster repositories). */
+  readonly cluster?: string;
+  /** Storage class per PVC name of the application's workloads, recorded for cross-cluster restores. */
+  readonly storageClasses?: Readonly<Record<string, string>>;
 }
 
 export interface BackupOutcome {
@@ -47,6 +51,8 @@ export async function runBackup(
   const first = planBackup(request, setup);
   const writer = await repository.startBackup({
     app: request.application.name,
+    ...(request.cluster !== undefined && { cluster: request.cluster }),
+    ...(request.application.namespace !== undefined && { namespace: request.application.namespace }),
     labels: { ...request.labels, consistency: first.consistency },
   });
   try {
@@ -61,7 +67,7 @@ export async function runBackup(
     const members = thePlan.members.map((m) => {
       const memberResult = result.members.find((r) => r.member === m.workload.name);
       if (!memberResult) throw new Error(`internal: no result for member ${m.workload.name}`);
-      const entry = manifestMember(m.workload, memberResult, m.blueprint.name);
+      const entry = manifestMember(m.workload, memberResult, m.blueprint.name, request.storageClasses);
       // The write stall of the application's cut, recorded with every member it held.
       if (result.cut) entry.details.fenceWindowMs = String(Math.round(result.cut.fenceWindowMs));
       return entry;

@@ -6,13 +6,19 @@
 import type { EngineKind, Fingerprint } from '../model/index.ts';
 import { captureSummary, type MemberResult } from '../executor/index.ts';
 import type { RecordedMember } from '../planner/index.ts';
-import type { Manifest, ManifestMember } from '../repository/index.ts';
+import type { KubernetesRecord, Manifest, ManifestMember } from '../repository/index.ts';
 import type { Workload } from '../model/index.ts';
 import type { Strategy } from '../../adapters/types.ts';
 
 /** The manifest entry of a member that captured successfully. */
-export function manifestMember(workload: Workload, result: MemberResult, blueprint: string): ManifestMember {
+export function manifestMember(
+  workload: Workload,
+  result: MemberResult,
+  blueprint: string,
+  storageClasses: Readonly<Record<string, string>> = {},
+): ManifestMember {
   const capture = captureSummary(result);
+  const kubernetes = kubernetesRecord(workload, storageClasses);
   const databases =
     capture.details.databases ?? capturedDatabases(capture.fingerprint, workload.databases).join(',');
   return {
@@ -31,6 +37,25 @@ export function manifestMember(workload: Workload, result: MemberResult, bluepri
       rows: String(result.rows),
       durationMs: String(result.durationMs),
     },
+    ...(kubernetes && { kubernetes }),
+  };
+}
+
+/** Where a discovered workload lived (no secrets: names only); undefined for `--db` URLs. */
+function kubernetesRecord(
+  workload: Workload,
+  storageClasses: Readonly<Record<string, string>>,
+): KubernetesRecord | undefined {
+  const namespace = workload.owner?.namespace ?? workload.namespace;
+  if (workload.source !== 'kubernetes' || !workload.owner || namespace === undefined) return undefined;
+  return {
+    namespace,
+    kind: workload.owner.kind,
+    name: workload.owner.name,
+    pvcs: workload.pvcs.map((name) => {
+      const storageClass = storageClasses[name];
+      return storageClass === undefined ? { name } : { name, storageClass };
+    }),
   };
 }
 

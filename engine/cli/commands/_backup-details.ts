@@ -19,6 +19,8 @@ export function backupDetails(manifest: Manifest) {
   return {
     backupId: manifest.backupId,
     app: manifest.app,
+    cluster: manifest.cluster ?? null,
+    namespace: manifest.namespace ?? null,
     startedAt: manifest.startedAt,
     completedAt: manifest.completedAt,
     retainUntil: manifest.retainUntil ?? null,
@@ -33,6 +35,7 @@ export function backupDetails(manifest: Manifest) {
       markers: m.markers,
       fenceWindowMs: m.details.fenceWindowMs === undefined ? null : Number(m.details.fenceWindowMs),
       fingerprint: m.fingerprint ?? {},
+      kubernetes: m.kubernetes ?? null,
     })),
   };
 }
@@ -42,6 +45,9 @@ export function formatBackupDetails(manifest: Manifest): string {
   const fence = d.members.find((m) => m.fenceWindowMs !== null)?.fenceWindowMs;
   const head = [
     `backup ${d.backupId} of ${d.app}: ${d.startedAt} → ${d.completedAt}`,
+    ...(d.cluster === null && d.namespace === null
+      ? []
+      : [`taken in: cluster ${d.cluster ?? '-'}, namespace ${d.namespace ?? '-'}`]),
     `consistency: ${d.labels.consistency ?? 'member'}${fence === undefined ? '' : `; writes fenced ${fence} ms`}`,
   ];
   const members = table([

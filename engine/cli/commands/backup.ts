@@ -1,6 +1,7 @@
 /** `lifeboat backup`: capture one application (one or several databases) into a repository. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { STRATEGIES, type Strategy } from '../../../adapters/types.ts';
+import { CLUSTER_ENV, checkClusterName } from '../../kube/cluster-identity.ts';
 import { workloadsFromArguments } from '../../model/index.ts';
 import { describePlan, formatPlan } from '../../planner/index.ts';
 import { loadEngineSetup, passwordFromEnvironment, planBackup, runBackup } from '../../runs/index.ts';
@@ -24,6 +25,7 @@ interface BackupFlags extends RepositoryFlags {
   readonly blueprint: string[];
   readonly dryRun?: boolean;
   readonly output: 'table' | 'json';
+  readonly cluster?: string;
 }
 
 function strategy(value: string): Strategy {
@@ -36,6 +38,14 @@ function strategy(value: string): Strategy {
 function consistency(value: string): 'app' | 'member' {
   if (value !== 'app' && value !== 'member') throw new InvalidArgumentError('expected "app" or "member"');
   return value;
+}
+
+function clusterName(value: string): string {
+  try {
+    return checkClusterName(value, '--cluster');
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 export function registerBackup(program: Command): void {
@@ -59,12 +69,20 @@ export function registerBackup(program: Command): void {
       )
       .option('-j, --parallel <n>', 'parallel streams per member', positive, 2)
       .option('--blueprint <file>', 'use this blueprint for its engine (repeatable)', collect, [])
+      .option(
+        '--cluster <name>',
+        `source cluster recorded in the backup (repositories shared by clusters; default: $${CLUSTER_ENV})`,
+        (value: string) => clusterName(value),
+      )
       .option('--dry-run', 'print the plan and touch nothing')
       .option('-o, --output <format>', 'table or json', outputFormat, 'table'),
   ).action(async (flags: BackupFlags) => {
     const workloads = workloadsFromArguments(flags.db, flags.replica, passwordFromEnvironment());
     const onlyMember = workloads.length === 1 ? workloads[0]?.name : undefined;
+    const envCluster = process.env[CLUSTER_ENV];
+    const cluster = flags.cluster ?? (envCluster ? checkClusterName(envCluster, CLUSTER_ENV) : undefined);
     const request = {
+      ...(cluster !== undefined && { cluster }),
       application: { name: flags.app ?? onlyMember ?? 'app', workloads },
       options: {
         parallelism: flags.parallel,
@@ -88,7 +106,7 @@ export function registerBackup(program: Command): void {
       const { manifest, result } = await runBackup(request, setup, repository, display);
       if (flags.output === 'json') {
         process.stdout.write(
-          `${JSON.stringify({ id: manifest.backupId, app: manifest.app, members: manifest.members.map((m) => ({ name: m.name, engine: m.engine, strategy: m.details.strategy, guarantee: m.guarantee ?? null, markers: m.markers })), fenceWindowMs: result.cut?.fenceWindowMs ?? null })}\n`,
+          `${JSON.stringify({ id: manifest.backupId, app: manifest.app, cluster: manifest.cluster ?? null, members: manifest.members.map((m) => ({ name: m.name, engine: m.engine, strategy: m.details.strategy, guarantee: m.guarantee ?? null, markers: m.markers })), fenceWindowMs: result.cut?.fenceWindowMs ?? null })}\n`,
         );
       } else {
         const bytes = result.members.reduce((n, m) => n + m.bytes, 0);

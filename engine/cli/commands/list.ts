@@ -30,6 +30,7 @@ function lastDrill(reports: readonly StoredReport[]): LastDrill | null {
 
 interface ListFlags extends RepositoryFlags {
   readonly app?: string;
+  readonly cluster?: string;
   readonly output: 'table' | 'json';
 }
 
@@ -40,6 +41,7 @@ export function registerList(program: Command): void {
       .description('list committed backups (oldest first), or show one backup in detail')
       .argument('[backup-id]', 'show this backup: members, strategy, guarantee, markers, fingerprints')
       .option('--app <name>', 'only this application')
+      .option('--cluster <name>', 'only backups taken in this cluster (repositories shared by clusters)')
       .option('-o, --output <format>', 'table or json', outputFormat, 'table'),
   ).action(async (backupId: string | undefined, flags: ListFlags) => {
     const repo = await openRepository(flags);
@@ -53,18 +55,37 @@ export function registerList(program: Command): void {
       );
       return;
     }
-    const listed = await repo.list(flags.app);
+    const listed = (await repo.list(flags.app)).filter(
+      (b) => flags.cluster === undefined || b.cluster === flags.cluster,
+    );
     const backups = await Promise.all(
-      listed.map(async (b) => ({ ...b, lastDrill: lastDrill(await repo.readReports(b.backupId, 'drill')) })),
+      listed.map(async (b) => ({
+        ...b,
+        cluster: b.cluster ?? null,
+        lastDrill: lastDrill(await repo.readReports(b.backupId, 'drill')),
+      })),
     );
     if (flags.output === 'json') {
       process.stdout.write(`${JSON.stringify(backups, null, 2)}\n`);
       return;
     }
+    // One cluster (the usual case) needs no column; a shared repository shows where each came from.
+    const clusters = new Set(backups.map((b) => b.cluster));
+    const withCluster = clusters.size > 1;
     const rows = [
-      ['BACKUP', 'APP', 'COMPLETED', 'MEMBERS', 'SIZE', 'RETAIN UNTIL', 'LAST DRILL'],
+      [
+        'BACKUP',
+        ...(withCluster ? ['CLUSTER'] : []),
+        'APP',
+        'COMPLETED',
+        'MEMBERS',
+        'SIZE',
+        'RETAIN UNTIL',
+        'LAST DRILL',
+      ],
       ...backups.map((b) => [
         b.backupId,
+        ...(withCluster ? [b.cluster ?? '-'] : []),
         b.app,
         b.completedAt.replace(/\.\d+Z$/, 'Z'),
         b.members.join(','),
