@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerBackup } from './backup.ts';
 import { registerDrill } from './drill.ts';
+import { registerDashboard } from './dashboard.ts';
 import { registerBlueprint } from './blueprint.ts';
 import { registerDiscover } from './discover.ts';
 import { registerExport } from './export.ts';
@@ -24,4 +25,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerVerify,
   registerPrune,
   registerDiscover,
+  registerDashboard,
 ];

@@ -1,0 +1,138 @@
+/**
+ * Repository mode (`lifeboat dashboard --repo URL`): everything comes from one repository,
+ * no cluster involved. Manifests are immutable, so each is read (and decrypted) once;
+ * drill reports, locks and chunk sizes are read again on every request.
+ */
+import { readLocks, isLive } from '../repository/locks.ts';
+import type { Manifest, Repository } from '../repository/index.ts';
+import type {
+  ApplicationDetail,
+  ApplicationSummary,
+  BlueprintView,
+  RepositoryView,
+  RunningAction,
+} from './api-types.ts';
+import { builtinBlueprintViews } from './blueprint-views.ts';
+import { DashboardHttpError } from './http-error.ts';
+import { applicationDetails, newStoredBytes, summaryOf, type StoredBackup } from './repository-views.ts';
+import type { DashboardSource } from './source.ts';
+
+const CHUNK_PREFIX = 'chunks/';
+const BACKUP_LOCK = /^locks\/backup-(.+)\.json$/;
+
+export interface RepositorySourceOptions {
+  /** Clock, for the actual RPO. @default () => new Date() */
+  readonly now?: () => Date;
+  /** Folder of blueprints to lint and show. @default the built-in blueprints */
+  readonly blueprintsDir?: string;
+}
+
+interface Snapshot {
+  readonly backups: StoredBackup[];
+  /** Stored size of every chunk object, by chunk id. */
+  readonly chunkSizes: Map<string, number>;
+}
+
+export class RepositorySource implements DashboardSource {
+  readonly mode = 'repository' as const;
+  readonly needsToken = false;
+  readonly #repo: Repository;
+  readonly #options: RepositorySourceOptions;
+  readonly #manifests = new Map<string, Manifest>();
+
+  constructor(repo: Repository, options: RepositorySourceOptions = {}) {
+    this.#repo = repo;
+    this.#options = options;
+  }
+
+  get location(): string {
+    return this.#repo.location;
+  }
+
+  async #snapshot(): Promise<Snapshot> {
+    const ids = await this.#repo.listIds();
+    const backups = await Promise.all(
+      ids.map(async (id): Promise<StoredBackup> => {
+        let manifest = this.#manifests.get(id);
+        if (!manifest) {
+          manifest = await this.#repo.readManifest(id);
+          this.#manifests.set(id, manifest);
+        }
+        return { manifest, drills: await this.#repo.readReports(id, 'drill') };
+      }),
+    );
+    const chunkSizes = new Map<string, number>();
+    for await (const info of this.#repo.ctx.store.list(CHUNK_PREFIX)) {
+      const id = info.key.slice(info.key.lastIndexOf('/') + 1);
+      chunkSizes.set(id, info.size);
+    }
+    return { backups, chunkSizes };
+  }
+
+  async #details(): Promise<ApplicationDetail[]> {
+    const { backups, chunkSizes } = await this.#snapshot();
+    const stored = newStoredBytes(
+      backups.map((b) => b.manifest),
+      chunkSizes,
+    );
+    return applicationDetails(backups, this.location, stored, (this.#options.now ?? (() => new Date()))());
+  }
+
+  async applications(): Promise<ApplicationSummary[]> {
+    return (await this.#details()).map(summaryOf);
+  }
+
+  async application(_caller: unknown, namespace: string | null, name: string): Promise<ApplicationDetail> {
+    const found = (await this.#details()).find((a) => a.name === name && a.namespace === namespace);
+    if (!found) throw new DashboardHttpError(404, `no backups of application "${name}" in ${this.location}`);
+    return found;
+  }
+
+  /** Backups in progress: their live locks (a repository records no progress). */
+  async runningActions(): Promise<RunningAction[]> {
+    const now = new Date();
+    return (await readLocks(this.#repo.ctx.store))
+      .filter(({ key, lock }) => lock.kind === 'backup' && BACKUP_LOCK.test(key) && isLive(lock, now))
+      .map(({ lock }) => ({
+        kind: 'Backup' as const,
+        namespace: null,
+        name: lock.id,
+        application: null,
+        phase: 'Running' as const,
+        startedAt: lock.startedAt,
+        progress: null,
+        message: `on ${lock.host} (pid ${lock.pid})`,
+      }));
+  }
+
+  async repositories(): Promise<RepositoryView[]> {
+    const { backups, chunkSizes } = await this.#snapshot();
+    let logical = 0;
+    const unique = new Map<string, number>();
+    for (const { manifest } of backups)
+      for (const artifact of manifest.artifacts) {
+        logical += artifact.bytes;
+        for (const [id, size] of artifact.chunks) unique.set(id, size);
+      }
+    const uniquePlain = [...unique.values()].reduce((n, s) => n + s, 0);
+    const stored = [...chunkSizes.values()].reduce((n, s) => n + s, 0);
+    const lock = this.#repo.ctx.config.lock;
+    return [
+      {
+        namespace: null,
+        name: this.#repo.ctx.config.id,
+        url: this.location,
+        backups: backups.length,
+        logicalBytes: logical,
+        storedBytes: stored,
+        dedupRatio: uniquePlain > 0 ? logical / uniquePlain : null,
+        encrypted: this.#repo.encrypted,
+        immutability: lock ? { mode: lock.mode.toLowerCase(), days: lock.days } : null,
+      },
+    ];
+  }
+
+  blueprints(): Promise<BlueprintView[]> {
+    return builtinBlueprintViews(this.#options.blueprintsDir);
+  }
+}
