@@ -4,6 +4,7 @@ export { parseImage, recogniseImage, type ImageMatch, type ImageRef } from './im
 export { credentialSource, resolveCredentials, type CredentialSource } from './credentials.ts';
 export { resolveEndpoints } from './endpoints.ts';
 export {
+  classifyWorkload,
   recogniseNamespace,
   recogniseWorkload,
   type NamespaceObjects,

@@ -152,6 +152,33 @@ function claimNames(kind: WorkloadKind, w: AnyWorkload, replicas: number): strin
   return names;
 }
 
+function applicationOf(
+  name: string,
+  annotations: Readonly<Record<string, string>>,
+  labels: Readonly<Record<string, string>>,
+): [string, string] {
+  const appAnnotation = annotations[ANNOTATION.app];
+  const partOf = labels[PART_OF_LABEL];
+  return appAnnotation
+    ? [appAnnotation, `annotation ${ANNOTATION.app}`]
+    : partOf
+      ? [partOf, `label ${PART_OF_LABEL}`]
+      : [name, 'lone workload'];
+}
+
+/**
+ * The engine and application of a workload from the object alone (no Services, no
+ * Secrets): what a policy needs to know which applications exist. `engine` is undefined
+ * for a workload that is not a database (or opted out); `why` says which.
+ */
+export function classifyWorkload(w: AnyWorkload): { engine?: EngineKind; app: string; why: string } {
+  const name = w.metadata?.name ?? '';
+  const annotations = w.metadata?.annotations ?? {};
+  const decision = decideEngine(annotations, w.spec?.template.spec?.containers ?? []);
+  const [app] = applicationOf(name, annotations, w.metadata?.labels ?? {});
+  return { ...(decision.engine ? { engine: decision.engine } : {}), app, why: decision.why };
+}
+
 /**
  * Recognise one workload of `kind` in `objects.namespace`. Skips (with the reason) a
  * workload annotated `lifeboat.dev/engine: none`, one with an unknown engine value, one
@@ -198,13 +225,7 @@ export function recogniseWorkload(
     return skip(`${decision.why}, but no Service reaches it (no selector match, no endpoints)`);
   }
 
-  const appAnnotation = annotations[ANNOTATION.app];
-  const partOf = labels[PART_OF_LABEL];
-  const [app, appWhy] = appAnnotation
-    ? [appAnnotation, `annotation ${ANNOTATION.app}`]
-    : partOf
-      ? [partOf, `label ${PART_OF_LABEL}`]
-      : [name, 'lone workload'];
+  const [app, appWhy] = applicationOf(name, annotations, labels);
 
   const pvcs = claimNames(kind, w, replicas);
   const existing = new Set(objects.pvcs.map((p) => p.metadata?.name));

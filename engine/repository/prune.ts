@@ -24,6 +24,11 @@ export interface PruneOptions {
   readonly policy: RetentionPolicy;
   /** Only apply to this application's backups (chunk GC still covers all). */
   readonly app?: string;
+  /**
+   * Only apply to these backups (e.g. those one BackupPolicy created); others are kept and
+   * do not count towards the policy. Chunk GC still covers all.
+   */
+  readonly backupIds?: ReadonlySet<string>;
   /** Report what would happen; delete nothing. @default false */
   readonly dryRun?: boolean;
   /** @default new Date() */
@@ -77,6 +82,7 @@ export async function prune(repo: Repository, options: PruneOptions): Promise<Pr
     // 2. retention
     const candidates = [...manifests.values()]
       .filter((m) => options.app === undefined || m.app === options.app)
+      .filter((m) => options.backupIds === undefined || options.backupIds.has(m.backupId))
       .map((m) => ({
         id: m.backupId,
         app: m.app,

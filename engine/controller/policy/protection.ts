@@ -8,7 +8,6 @@
  *   hourly and a monthly one).
  * Removing the annotation removes the protection: nothing here remembers the past.
  */
-import type { DiscoveredApplication } from '../../kube/index.ts';
 import { selectorMatches, type LabelSelector } from './label-selector.ts';
 
 /** The annotation that puts a workload or a whole namespace under a policy (same namespace). */
@@ -81,17 +80,4 @@ export function protectedApplications(
     });
   }
   return result.sort((a, b) => a.application.localeCompare(b.application));
-}
-
-/** Candidates from discovery (one namespace's applications). */
-export function candidatesOf(applications: readonly DiscoveredApplication[]): CandidateApplication[] {
-  return applications.map((a) => ({
-    name: a.name,
-    workloads: a.workloads.map((w) => ({
-      kind: w.recognised.kind,
-      name: w.recognised.name,
-      labels: w.recognised.labels,
-      annotations: w.recognised.annotations,
-    })),
-  }));
 }

@@ -1,0 +1,22 @@
+/** Job-mode execution of actions (`lifeboat controller --execution job`): public surface. */
+export {
+  ACTION_JOB_SELECTOR,
+  ACTION_KIND_LABEL,
+  ACTION_NAME_LABEL,
+  ACTION_UID_LABEL,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  actionJobName,
+  buildActionJob,
+  type ActionJobOptions,
+  type ActionKind,
+  type ActionRef,
+} from './job-spec.ts';
+export { finishedAt, jobsToDelete, type JobDeletion } from './cleanup.ts';
+export {
+  cleanupActionJobs,
+  createJobCleanup,
+  kubeJobApi,
+  type JobApi,
+  type JobCleanupOptions,
+} from './job-api.ts';
