@@ -33,6 +33,11 @@ export interface ProbeResult {
   readonly privileges: readonly string[];
   /** Features this server lacks that the adapter would otherwise use, with why. */
   readonly limitations: readonly string[];
+  /**
+   * Where this server allows less than the adapter's `capabilities` (e.g. FerretDB speaks
+   * the MongoDB protocol but has no fsyncLock): `false` withdraws a capability for it.
+   */
+  readonly allows?: { readonly fence?: boolean; readonly pinSnapshot?: boolean };
 }
 
 /** Where an adapter writes artifacts: the repository's open backup implements it. */
@@ -105,6 +110,23 @@ export interface PinnedSnapshot {
   release(): Promise<void>;
 }
 
+/**
+ * What a cross-service cut holds open for one member before the first fence is taken
+ * (connections, session settings, server checks), so the fence window contains no
+ * connection setup. Used once: `freeze` at most once, then `pinSnapshot` at most once.
+ */
+export interface CutSession {
+  /** Same contract as `DatabaseAdapter.freeze`, on the prepared session. */
+  freeze(options: { deadlineMs: number; signal: AbortSignal }): Promise<Fence>;
+  /**
+   * Same contract as `DatabaseAdapter.pinSnapshot`, on the prepared connections. While
+   * this session's own fence holds, the pin relies on it and takes no fence of its own.
+   */
+  pinSnapshot(signal: AbortSignal): Promise<PinnedSnapshot>;
+  /** Close what was prepared but never handed out (idempotent); held fences and snapshots stay. */
+  close(): Promise<void>;
+}
+
 export interface DatabaseAdapter {
   readonly engine: EngineKind;
   readonly capabilities: AdapterCapabilities;
@@ -116,6 +138,8 @@ export interface DatabaseAdapter {
   /** Block writes with a deadline; throws a retryable AdapterError if it cannot in time. */
   freeze(workload: Workload, options: { deadlineMs: number; signal: AbortSignal }): Promise<Fence>;
   pinSnapshot(workload: Workload, signal: AbortSignal): Promise<PinnedSnapshot>;
+  /** Optional: prepare `freeze` and `pinSnapshot` for a cut (see CutSession). */
+  prepareCut?(workload: Workload, signal: AbortSignal): Promise<CutSession>;
   /** Fingerprint the live databases (drills, verification after restore). */
   fingerprint(
     workload: Workload,

@@ -67,6 +67,9 @@ export async function probe(workload: Workload, signal: AbortSignal): Promise<Pr
       databases,
       privileges: privilegesOf(status),
       limitations: limitationsOf(info),
+      // FerretDB has no fsync command; no server gets a pinned snapshot from this adapter yet
+      // (pin-snapshot.ts), so an application-consistent cut captures it inside the fence window.
+      allows: { fence: info.ferretdb === undefined, pinSnapshot: false },
     };
   });
 }

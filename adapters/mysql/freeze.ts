@@ -70,13 +70,47 @@ async function killQuery(target: MysqlTarget, threadId: number): Promise<void> {
  * AdapterError when the lock cannot be had within `deadlineMs` (nothing stays locked).
  */
 export async function acquireFence(target: MysqlTarget, options: FenceOptions): Promise<HeldFence> {
+  const prepared = await prepareFence(target, options);
+  return lockFence(prepared, options);
+}
+
+/** A session opened and set up for a fence, not locking anything yet. */
+export interface PreparedFence {
+  readonly target: MysqlTarget;
+  readonly connection: Connection;
+  readonly method: FenceMethod;
+}
+
+/**
+ * Open the fence's session ahead of time (connection, server version, session limits), so
+ * taking the fence later costs only the lock statements. Close it with `closeQuietly` if
+ * it is never locked.
+ */
+export async function prepareFence(
+  target: MysqlTarget,
+  options: Omit<FenceOptions, 'deadlineMs'>,
+): Promise<PreparedFence> {
   const conn = await connect(target, options.signal);
   try {
     const method =
       options.method ?? (hasBackupStage(await readServerInfo(conn, target)) ? 'backup-stage' : 'ftwrl');
+    await conn.query(`SET SESSION wait_timeout = ${String(options.holdLimitSeconds ?? 300)}`);
+    return { target, connection: conn, method };
+  } catch (error) {
+    conn.destroy();
+    throw error;
+  }
+}
+
+/** Take the fence on a prepared session; on failure the session is destroyed (no partial lock). */
+export async function lockFence(
+  prepared: PreparedFence,
+  options: Pick<FenceOptions, 'deadlineMs' | 'signal'>,
+): Promise<HeldFence> {
+  const { target, connection: conn, method } = prepared;
+  try {
     const waitSeconds = Math.max(1, Math.ceil(options.deadlineMs / 1000));
     await conn.query(`SET SESSION lock_wait_timeout = ${String(waitSeconds)}`);
-    await conn.query(`SET SESSION wait_timeout = ${String(options.holdLimitSeconds ?? 300)}`);
     const threadId = conn.threadId;
     const state = { timedOut: false };
     const onAbort = (): void => void killQuery(target, threadId);

@@ -5,6 +5,7 @@
  */
 import type { DatabaseAdapter, Fence, PinnedSnapshot } from '../types.ts';
 import { resolveTarget } from './connect.ts';
+import { prepareCutSession } from './cut-session.ts';
 import { dump } from './dump.ts';
 import { fingerprint } from './fingerprint.ts';
 import { acquireFence } from './freeze.ts';
@@ -31,6 +32,10 @@ export const mysqlAdapter = {
       replica: false,
       signal,
     });
+  },
+  /** Fence session and snapshot connections opened before the cut's first fence. */
+  prepareCut(workload, signal) {
+    return prepareCutSession(resolveTarget(workload, 'primary'), DEFAULT_SNAPSHOT_CONNECTIONS, signal);
   },
   fingerprint,
 } satisfies DatabaseAdapter;

@@ -52,15 +52,105 @@ export function sessionForToken(token: string): SnapshotSession {
 }
 
 async function startSnapshot(conn: Connection, target: MysqlTarget): Promise<void> {
+  await prepareConnection(conn, target);
+  await beginSnapshot(conn, target);
+}
+
+/** Session settings of a snapshot connection, done before any fence. */
+async function prepareConnection(conn: Connection, target: MysqlTarget): Promise<void> {
   // SHOW CREATE output depends on sql_mode (ANSI_QUOTES, NO_*_OPTIONS): pin the plain form.
   await run(conn, target, 'set sql_mode', "SET SESSION sql_mode = ''");
   await run(conn, target, 'set isolation', 'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+}
+
+async function beginSnapshot(conn: Connection, target: MysqlTarget): Promise<void> {
   await run(
     conn,
     target,
     'start consistent snapshot',
     'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY',
   );
+}
+
+/**
+ * Open and set up `n` snapshot connections ahead of a cut, so pinning later only starts
+ * the transactions. Close them with `closeQuietly` if they are never pinned.
+ */
+export async function prepareSnapshotConnections(
+  target: MysqlTarget,
+  n: number,
+  signal: AbortSignal,
+): Promise<Connection[]> {
+  const connections: Connection[] = [];
+  try {
+    for (let i = 0; i < Math.max(1, n); i++) {
+      const conn = await connect(target, signal);
+      connections.push(conn);
+      await prepareConnection(conn, target);
+    }
+    return connections;
+  } catch (error) {
+    for (const c of connections) c.destroy();
+    throw error;
+  }
+}
+
+/**
+ * Pin one snapshot on prepared connections (primary). `fence` is how commits are kept
+ * out while the transactions start: `held` when the caller (the cut) already holds this
+ * server's fence, so no second fence is taken; else a function taking a brief fence of
+ * its own, needed only with several connections.
+ */
+export async function pinPrepared(
+  target: MysqlTarget,
+  connections: readonly Connection[],
+  fence: 'held' | (() => Promise<HeldFence>),
+): Promise<SnapshotSession> {
+  let own: HeldFence | undefined;
+  const stallStart = Date.now();
+  try {
+    if (fence !== 'held' && connections.length > 1) own = await fence();
+    for (const conn of connections) await beginSnapshot(conn, target);
+    const markers = await primaryMarkers(connections[0] as Connection, target);
+    return register(target, connections, markers, () => (own ? Date.now() - stallStart : 0));
+  } catch (error) {
+    for (const c of connections) c.destroy();
+    throw error;
+  } finally {
+    if (own) await own.release();
+  }
+}
+
+function register(
+  target: MysqlTarget,
+  connections: readonly Connection[],
+  markers: Marker[],
+  stall: () => number,
+): SnapshotSession {
+  const token = randomUUID();
+  let released: Promise<void> | undefined;
+  const stallMs = stall();
+  const session: SnapshotSession = {
+    token,
+    markers,
+    target,
+    connections,
+    stallMs,
+    release(): Promise<void> {
+      released ??= (async () => {
+        pinned.delete(token);
+        await Promise.all(
+          connections.map(async (c) => {
+            await c.query('COMMIT').catch(() => undefined);
+            await closeQuietly(c);
+          }),
+        );
+      })();
+      return released;
+    },
+  };
+  pinned.set(token, session);
+  return session;
 }
 
 /** Binlog file:pos and GTID that match the snapshot of `conn` (MariaDB reports them per transaction). */

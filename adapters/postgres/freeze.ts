@@ -23,6 +23,11 @@ export interface FreezeOptions {
   readonly signal: AbortSignal;
   /** Longest the server keeps the fence if it is never released. @default 300000 */
   readonly maxHoldMs?: number;
+  /** Databases and one open session per database, prepared before the cut (cut-session.ts). */
+  readonly prepared?: {
+    readonly databases: readonly string[];
+    readonly sessions: ReadonlyMap<string, pg.Client>;
+  };
 }
 
 /** Fence every user table of the workload's databases; see module comment. */
@@ -32,7 +37,7 @@ export async function freeze(
 ): Promise<Fence & { readonly tables: number }> {
   const target: ConnectionTarget = { workload, endpoint: workload.primary };
   const started = performance.now();
-  const databases = await resolveDatabases(target);
+  const databases = options.prepared?.databases ?? (await resolveDatabases(target));
   const sessions: pg.Client[] = [];
   let released = false;
   const release = async (): Promise<void> => {
@@ -50,7 +55,9 @@ export async function freeze(
     await Promise.all(
       databases.map(async (database) => {
         throwIfAborted(options.signal, workload);
-        const session = await connect(target, database, { applicationName: 'lifeboat-fence' });
+        const session =
+          options.prepared?.sessions.get(database) ??
+          (await connect(target, database, { applicationName: 'lifeboat-fence' }));
         sessions.push(session);
         const left = Math.max(1, Math.round(options.deadlineMs - (performance.now() - started)));
         await session.query(`SET lock_timeout = ${left}`);

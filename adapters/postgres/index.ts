@@ -8,6 +8,7 @@ import type { Workload } from '../../engine/model/index.ts';
 import type { DatabaseAdapter } from '../types.ts';
 import { dump } from './dump.ts';
 import { fingerprint } from './fingerprint.ts';
+import { prepareCutSession } from './cut-session.ts';
 import { freeze } from './freeze.ts';
 import { load } from './load.ts';
 import { probe } from './probe.ts';
@@ -50,6 +51,14 @@ export const postgresAdapter = {
         : workload.primary;
     const target = { workload, endpoint };
     return pinSnapshotOn(target, await resolveDatabases(target), signal);
+  },
+  /** Fence sessions and snapshot connections opened before the cut's first fence. */
+  prepareCut(workload: Workload, signal: AbortSignal) {
+    const endpoint =
+      workload.annotations[STRATEGY_ANNOTATION] === 'replica'
+        ? (workload.replicas[0] ?? workload.primary)
+        : workload.primary;
+    return prepareCutSession(workload, { workload, endpoint }, signal);
   },
   fingerprint: (workload, options) => fingerprint(workload, options),
 } satisfies DatabaseAdapter;

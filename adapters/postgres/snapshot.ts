@@ -75,6 +75,8 @@ export async function pinSnapshotOn(
   target: ConnectionTarget,
   databases: readonly string[],
   signal: AbortSignal,
+  /** One open connection per database, prepared before the cut (cut-session.ts). */
+  opened?: ReadonlyMap<string, pg.Client>,
 ): Promise<
   PinnedSnapshot & { readonly snapshots: Readonly<Record<string, string>>; readonly inRecovery: boolean }
 > {
@@ -97,7 +99,8 @@ export async function pinSnapshotOn(
     let marker = { lsn: '0/0', inRecovery: false };
     for (const database of databases) {
       throwIfAborted(signal, target.workload);
-      const client = await connect(target, database, { applicationName: 'lifeboat-snapshot' });
+      const client =
+        opened?.get(database) ?? (await connect(target, database, { applicationName: 'lifeboat-snapshot' }));
       clients.push(client);
       try {
         await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');

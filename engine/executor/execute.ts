@@ -9,6 +9,7 @@ import { mapConcurrent } from './concurrency.ts';
 import type { MemberStatus, RunEvent } from './events.ts';
 import type { MemberResult, RunResult } from './results.ts';
 import { runMember, type ArtifactFactory, type Emit } from './run-member.ts';
+import { openSpool, type Spool } from './spool.ts';
 
 export interface ExecuteOptions {
   readonly registry: FunctionRegistry;
@@ -59,53 +60,78 @@ export async function execute(plan: Plan, options: ExecuteOptions): Promise<RunR
   });
   const graceMs = options.graceMs ?? 5000;
   const bags = new Map(plan.members.map((m) => [m.workload.name, createHandleBag()]));
-  const cut = plan.cut
-    ? await runCut(plan, bags, { registry: options.registry, signal, emit, now, graceMs })
-    : undefined;
-  const members =
-    cut?.status === 'failed'
-      ? plan.members.map((member) => cutFailed(member, cut.error, emit))
-      : await mapConcurrent(plan.members, plan.concurrency, (member) => {
-          const name = member.workload.name;
-          const snapshot = cut?.snapshots.get(name);
-          const bag = bags.get(name);
-          return runMember(
-            plan,
-            member,
-            {
-              registry: options.registry,
-              artifacts: options.artifacts ?? {},
-              signal,
-              emit,
-              backoff: options.backoff ?? {},
-              sleep: options.sleep ?? ((ms, s) => delay(ms, undefined, { signal: s })),
-              random: options.random ?? Math.random,
-              now,
-              graceMs,
-            },
-            snapshot !== undefined && bag ? { handles: bag, snapshot } : undefined,
-          );
-        });
-  const status: MemberStatus = signal.aborted
-    ? 'cancelled'
-    : members.every((m) => m.status === 'succeeded')
-      ? 'succeeded'
-      : 'failed';
-  const durationMs = now() - started;
-  emit({
-    type: 'run.end',
-    status,
-    durationMs,
-    failed: members.filter((m) => m.status !== 'succeeded').map((m) => m.member),
+  const memberOptions = (memberSignal: AbortSignal, artifacts: ArtifactFactory) => ({
+    registry: options.registry,
+    artifacts,
+    signal: memberSignal,
+    emit,
+    backoff: options.backoff ?? {},
+    sleep: options.sleep ?? ((ms: number, s: AbortSignal) => delay(ms, undefined, { signal: s })),
+    random: options.random ?? Math.random,
+    now,
+    graceMs,
   });
-  return {
-    status,
-    durationMs,
-    members,
-    ...(cut && {
-      cut: { status: cut.status, fenceWindowMs: cut.fenceWindowMs, ...(cut.error && { error: cut.error }) },
-    }),
+  // Members captured inside the fence window write to a local spool; it is stored in the
+  // repository after the fences are released.
+  const spools = new Map<string, Spool>();
+  const captureInWindow = async (member: MemberPlan, windowSignal: AbortSignal) => {
+    const spool = await openSpool();
+    spools.set(member.workload.name, spool);
+    return runMember(
+      plan,
+      member,
+      memberOptions(windowSignal, { ...options.artifacts, sink: () => spool.sink }),
+    );
   };
+  try {
+    const cut = plan.cut
+      ? await runCut(plan, bags, { registry: options.registry, signal, emit, now, graceMs, captureInWindow })
+      : undefined;
+    const members =
+      cut?.status === 'failed'
+        ? plan.members.map((member) => cutFailed(member, cut.error, emit))
+        : await mapConcurrent(plan.members, plan.concurrency, async (member) => {
+            const name = member.workload.name;
+            const captured = cut?.inWindow.get(name);
+            const spool = spools.get(name);
+            if (captured && spool)
+              return publishSpool(member, captured, spool, options.artifacts ?? {}, emit);
+            const snapshot = cut?.snapshots.get(name);
+            const bag = bags.get(name);
+            return runMember(
+              plan,
+              member,
+              memberOptions(signal, options.artifacts ?? {}),
+              snapshot !== undefined && bag ? { handles: bag, snapshot } : undefined,
+            );
+          });
+    return finish(members, cut);
+  } finally {
+    await Promise.all([...spools.values()].map((s) => s.dispose().catch(() => undefined)));
+  }
+
+  function finish(members: MemberResult[], cut: Awaited<ReturnType<typeof runCut>> | undefined): RunResult {
+    const status: MemberStatus = signal.aborted
+      ? 'cancelled'
+      : members.every((m) => m.status === 'succeeded')
+        ? 'succeeded'
+        : 'failed';
+    const durationMs = now() - started;
+    emit({
+      type: 'run.end',
+      status,
+      durationMs,
+      failed: members.filter((m) => m.status !== 'succeeded').map((m) => m.member),
+    });
+    return {
+      status,
+      durationMs,
+      members,
+      ...(cut && {
+        cut: { status: cut.status, fenceWindowMs: cut.fenceWindowMs, ...(cut.error && { error: cut.error }) },
+      }),
+    };
+  }
 }
 
 /** The result of a member whose blueprint never ran because the cut failed. */
@@ -131,4 +157,35 @@ function cutFailed(member: MemberPlan, error: LifeboatError | undefined, emit: E
     ...(member.guarantee !== undefined && { guarantee: member.guarantee }),
     error: failure,
   };
+}
+
+/** Store what a member captured inside the fence window into the repository, now that the fences are released. */
+async function publishSpool(
+  member: MemberPlan,
+  captured: MemberResult,
+  spool: Spool,
+  artifacts: ArtifactFactory,
+  emit: Emit,
+): Promise<MemberResult> {
+  try {
+    if (!artifacts.sink) throw new LifeboatError(`no artifact sink for ${member.workload.name}`);
+    await spool.publish(await artifacts.sink(member));
+    return captured;
+  } catch (cause) {
+    const error =
+      cause instanceof LifeboatError
+        ? cause
+        : new LifeboatError(
+            `storing the capture of ${member.workload.name} (taken inside the fence window) failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+            { workload: member.workload.name, cause },
+          );
+    emit({
+      type: 'member.end',
+      member: member.workload.name,
+      status: 'failed',
+      durationMs: 0,
+      error: error.message,
+    });
+    return { ...captured, status: 'failed', error };
+  }
 }

@@ -175,23 +175,7 @@ export function plan(input: PlanInput): Plan {
             decision: { source: 'default' as const, reason: 'the backup recorded no strategy: logical' },
           };
     }
-    if (consistency === 'app' && action === 'backup' && !capabilities.pinSnapshot) {
-      throw new UsageError(
-        `${who}: an application-consistent cut needs snapshot pinning, which the adapter lacks`,
-        {
-          workload: workload.name,
-        },
-      );
-    }
     const steps = blueprintAction.phases.map((p) => toStep(p));
-    const cutFunctions = consistency === 'app' && action === 'backup' ? ['freeze', 'pinSnapshot'] : [];
-    for (const op of cutFunctions) {
-      if (input.registry && !input.registry.get(`${workload.engine}.${op}`)) {
-        throw new UsageError(`${who}: an application-consistent cut needs ${workload.engine}.${op}`, {
-          workload: workload.name,
-        });
-      }
-    }
     const defer = blueprintAction.deferPhase && toStep(blueprintAction.deferPhase, deferTimeoutMs);
     if (input.registry) {
       for (const step of defer ? [...steps, defer] : steps) {
@@ -222,19 +206,42 @@ export function plan(input: PlanInput): Plan {
     };
   });
 
+  // What each member's server allows: the adapter's capabilities, narrowed by its probe
+  // (e.g. FerretDB speaks the MongoDB protocol but has no fsyncLock).
+  const capabilitiesOf = (w: Workload): AdapterCapabilities => {
+    const byEngine: Partial<Record<string, AdapterCapabilities>> = input.capabilitiesByEngine;
+    const base = byEngine[w.engine] ?? { strategies: [], fence: false, pinSnapshot: false };
+    const allows = input.probes?.[w.name]?.allows;
+    return {
+      ...base,
+      fence: base.fence && allows?.fence !== false,
+      pinSnapshot: base.pinSnapshot && allows?.pinSnapshot !== false,
+    };
+  };
   const cut =
-    consistency === 'app' && action === 'backup'
-      ? planCut(
-          application.workloads,
-          (w) => input.capabilitiesByEngine[w.engine] ?? { strategies: [], fence: false, pinSnapshot: false },
-        )
-      : undefined;
-  const withGuarantees = cut
-    ? members.map((m) => ({
-        ...m,
-        guarantee: cut.members.find((c) => c.name === m.workload.name)?.guarantee ?? '',
-      }))
-    : members;
+    consistency === 'app' && action === 'backup' ? planCut(application.workloads, capabilitiesOf) : undefined;
+  for (const entry of cut?.members ?? []) {
+    const workload = application.workloads.find((w) => w.name === entry.name);
+    if (!workload || !input.registry) continue;
+    const ops = [...(entry.fence ? ['freeze'] : []), ...(entry.capture === 'pin' ? ['pinSnapshot'] : [])];
+    for (const op of ops) {
+      if (!input.registry.get(`${workload.engine}.${op}`)) {
+        throw new UsageError(
+          `workload "${workload.name}" (${workload.engine}): an application-consistent cut needs ${workload.engine}.${op}`,
+          { workload: workload.name },
+        );
+      }
+    }
+  }
+  const withGuarantees =
+    action !== 'backup'
+      ? members
+      : members.map((m): MemberPlan => ({
+          ...m,
+          guarantee:
+            cut?.members.find((c) => c.name === m.workload.name)?.guarantee ??
+            (capabilitiesOf(m.workload).pinSnapshot ? 'point-in-time' : 'unpinned'),
+        }));
 
   const groups: ConsistencyGroup[] =
     consistency === 'app'

@@ -45,27 +45,56 @@ export interface MemberPlan {
   readonly steps: readonly PlanStep[];
   /** Runs after the steps whatever happened (thaw, cleanup). */
   readonly defer?: PlanStep;
-  /** In an application-consistent cut: what this member gets (see CutMember.guarantee). */
-  readonly guarantee?: string;
+  /** What this member's capture guarantees (backups only; see Guarantee). */
+  readonly guarantee?: Guarantee;
 }
+
+/**
+ * What a member's capture guarantees, recorded in the manifest and shown by `lifeboat list`:
+ * - `causal`: its own point in time, and no captured write lacks a write it causally
+ *   follows in another member of the cut (fenced until every snapshot was pinned and every
+ *   in-window capture finished, or pinned last with nothing captured after it);
+ * - `causal-in-window`: captured while every fenced member's fence held, so no captured
+ *   write lacks its cause in a fenced member (and, for writes that only add, no captured
+ *   write of a fenced member lacks its cause here); it has no point in time of its own
+ *   (each collection or token range is read at its own instant inside the window), and
+ *   two such members are not causal with each other;
+ * - `snapshot-only`: its own point in time, not causal with the other members (pinned but
+ *   could not be fenced, and not last);
+ * - `point-in-time` (member consistency): its own point in time, captured independently;
+ * - `unpinned` (member consistency): no point in time at all: each collection or token
+ *   range is read at its own instant.
+ */
+export type Guarantee = 'causal' | 'causal-in-window' | 'snapshot-only' | 'point-in-time' | 'unpinned';
+
+/** One line per guarantee, for `lifeboat list` and the dry-run. */
+export const GUARANTEE_MEANING: Readonly<Record<Guarantee, string>> = {
+  causal: 'own point in time; every captured write has its causes in the other members',
+  'causal-in-window':
+    'captured while the fenced members were fenced: every captured write has its causes in them; no point in time of its own',
+  'snapshot-only': 'own point in time; not causal with the other members (could not be fenced)',
+  'point-in-time': 'own point in time; captured independently of the other members',
+  unpinned: 'no point in time: each collection or token range read at its own instant',
+};
 
 /** One member of an application-consistent cut, in the order it is fenced and pinned. */
 export interface CutMember {
   readonly name: string;
-  /** Fence (block writes) before pinning; false for the last member and unfenceable ones. */
+  /** Fence (block writes) until the cut ends; false for a pinned last member and unfenceable ones. */
   readonly fence: boolean;
   /**
-   * `causal`: no write that causally follows a captured write is missed (fenced until
-   * the last snapshot was pinned, or pinned last); `snapshot-only`: its own snapshot is
-   * consistent, but it could not be fenced, so cross-member causality is not guaranteed.
+   * `pin`: a snapshot is pinned during the cut and dumped after it. `in-window`: the member
+   * cannot pin a snapshot, so it is captured whole inside the fence window, after every
+   * pin, while every fence still holds (to a local spool; stored after the release).
    */
-  readonly guarantee: 'causal' | 'snapshot-only';
+  readonly capture: 'pin' | 'in-window';
+  readonly guarantee: Extract<Guarantee, 'causal' | 'causal-in-window' | 'snapshot-only'>;
 }
 
 /**
  * The cross-service cut (DESIGN.md): fence and pin members one after another in `members`
- * order, release every fence once the last snapshot is pinned, then dump from the pinned
- * snapshots at leisure.
+ * order, capture the `in-window` members while every fence holds, release every fence,
+ * then dump from the pinned snapshots at leisure.
  */
 export interface ConsistentCut {
   readonly members: readonly CutMember[];

@@ -3,6 +3,7 @@
  * repository, and commit the manifest only if every member succeeded. A failed or
  * interrupted run aborts the backup: nothing half-written ever becomes visible.
  */
+import type { ProbeResult } from '../../adapters/types.ts';
 import { execute, type RunEvent, type RunResult } from '../executor/index.ts';
 import type { Application } from '../model/index.ts';
 import { plan, type PlanOptions } from '../planner/index.ts';
@@ -11,6 +12,7 @@ import type { Manifest, Repository } from '../repository/index.ts';
 import { VERSION } from '../version.ts';
 import type { EngineSetup } from './engine-setup.ts';
 import { manifestMember } from './member-record.ts';
+import { probeForCut } from './probe-for-cut.ts';
 import { runFailure } from './summarize-failure.ts';
 
 export interface BackupRequest {
@@ -29,13 +31,19 @@ export interface BackupOutcome {
 }
 
 /** The plan a backup would run, without touching any database or the repository. */
-export function planBackup(request: BackupRequest, setup: EngineSetup, backupId = 'dry-run'): Plan {
+export function planBackup(
+  request: BackupRequest,
+  setup: EngineSetup,
+  backupId = 'dry-run',
+  probes?: Readonly<Record<string, ProbeResult>>,
+): Plan {
   return plan({
     application: request.application,
     blueprintsByEngine: setup.blueprintsByEngine,
     blueprintsByName: setup.blueprintsByName,
     capabilitiesByEngine: setup.capabilitiesByEngine,
     registry: setup.registry,
+    ...(probes && { probes }),
     backup: { id: backupId, startedAt: new Date().toISOString() },
     options: { ...request.options, action: 'backup' },
   });
@@ -49,6 +57,8 @@ export async function runBackup(
 ): Promise<BackupOutcome> {
   // Plan before opening the backup: a bad request costs nothing and leaves nothing.
   const first = planBackup(request, setup);
+  // The cut's order depends on what each server allows (probed before any fence).
+  const probes = first.cut ? await probeForCut(request.application, setup.registry, run.signal) : undefined;
   const writer = await repository.startBackup({
     app: request.application.name,
     ...(request.cluster !== undefined && { cluster: request.cluster }),
@@ -56,7 +66,7 @@ export async function runBackup(
     labels: { ...request.labels, consistency: first.consistency },
   });
   try {
-    const thePlan = planBackup(request, setup, writer.backupId);
+    const thePlan = planBackup(request, setup, writer.backupId, probes);
     const result = await execute(thePlan, {
       registry: setup.registry,
       artifacts: { sink: (member) => writer.member(member.workload.name) },

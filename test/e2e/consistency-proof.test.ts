@@ -1,25 +1,26 @@
 /**
  * Proof of the application-consistent cut with causally linked writers (DESIGN.md,
- * "Cross-service consistent cut"). One writer makes a causal chain across PostgreSQL and
- * MariaDB: A(n) in PostgreSQL references B(n-1) in MariaDB, B(n) in MariaDB references
- * A(n); each insert commits before the next one starts. So the chain crosses between the
- * servers in both directions, and a capture breaks causality whichever member it snapshots
- * first. While the writer runs, the group is backed up, restored into new databases
- * (verified against the capture fingerprints) and the restored copies are checked: every
- * captured B(n) has its A(n), every captured A(n) has its B(n-1).
+ * "Cross-service consistent cut"), across the three databases of issue 6. One writer makes
+ * a causal chain, each write committed before the next one starts: A(n) in PostgreSQL
+ * (referencing C(n-1)), then B(n) in MariaDB referencing A(n), then C(n) in the
+ * MongoDB-compatible server (FerretDB) referencing B(n). The chain crosses every pair of
+ * members, and crosses FerretDB in both directions (C(n) follows B(n); A(n+1) follows
+ * C(n)), so a capture breaks causality whichever member it takes first, and FerretDB,
+ * which can neither be fenced nor pin a snapshot, is only safe when it is read while the
+ * other members are fenced (engine/planner/plan-cut.ts). While the writer runs, the group
+ * is backed up, restored into new databases (verified against the capture fingerprints)
+ * and the restored copies are checked: every captured B has its A, every captured C has
+ * its B, and every captured A has its C.
  *
  * With `consistency: 'app'` no violation may appear. With `consistency: 'member'` (each
  * member captured alone, concurrently) violations are expected: the test asserts at least
  * one in a few attempts, so it fails if the two modes were not really different.
- *
- * The MongoDB-compatible server (FerretDB) is not part of this test: the mongodb adapter
- * has no snapshot pinning (FerretDB has no sessions or snapshot read concern), so the
- * planner refuses it in an application-consistent cut.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
 import { createConnection, type Connection } from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +29,7 @@ import { LocalStore, Repository } from '../../engine/repository/index.ts';
 import { loadEngineSetup, runBackup, runRestore, type EngineSetup } from '../../engine/runs/index.ts';
 import {
   useServer,
+  type FerretdbServer,
   type MariadbServer,
   type PostgresServer,
   type SharedServer,
@@ -36,25 +38,31 @@ import {
 const suffix = randomBytes(3).toString('hex');
 const PG_DB = `proof_a_${suffix}`;
 const MY_DB = `proof_b_${suffix}`;
+const MO_DB = `proof_c_${suffix}`;
 const quiet = { signal: new AbortController().signal, onEvent: () => undefined };
 
 interface Writer {
-  /** Links written so far (A and B of the same n count as one). */
+  /** Links written so far (A, B and C of the same n count as one). */
   readonly written: () => number;
   stop(): Promise<void>;
 }
 
-describe('causal proof of the cross-service cut (PostgreSQL → MariaDB → PostgreSQL …)', () => {
+describe('causal proof of the cross-service cut (PostgreSQL → MariaDB → FerretDB → PostgreSQL …)', () => {
   let postgres: SharedServer<PostgresServer>;
   let mariadb: SharedServer<MariadbServer>;
+  let ferretdb: SharedServer<FerretdbServer>;
+  let mongo: MongoClient;
   let setup: EngineSetup;
   let repo: Repository;
   let work: string;
-  const created: { pg: string[]; my: string[] } = { pg: [], my: [] };
+  const created: { pg: string[]; my: string[]; mo: string[] } = { pg: [], my: [], mo: [] };
 
   const pgUrl = (db: string) => `postgres://${postgres.user}@${postgres.host}:${postgres.port}/${db}`;
   const myUrl = (db: string) => `mysql://${mariadb.user}@${mariadb.host}:${mariadb.port}/${db}`;
-  const passwordFor = (member: string) => (member === 'a' ? postgres.password : mariadb.password);
+  const moUrl = (db: string) =>
+    `mongodb://${ferretdb.user}@${ferretdb.host}:${ferretdb.port}/${db}?authSource=admin`;
+  const passwordFor = (member: string) =>
+    member === 'a' ? postgres.password : member === 'b' ? mariadb.password : ferretdb.password;
   const pgClient = async (database: string) => {
     const client = new pg.Client({
       host: postgres.host,
@@ -75,37 +83,43 @@ describe('causal proof of the cross-service cut (PostgreSQL → MariaDB → Post
       multipleStatements: true,
     });
 
-  /** Start the causal chain in a fresh pair of databases; it runs until stopped. */
-  const startWriter = async (round: string): Promise<Writer & { pgDb: string; myDb: string }> => {
+  /** Start the causal chain in a fresh set of databases; it runs until stopped. */
+  const startWriter = async (round: string) => {
     const pgDb = `${PG_DB}_${round}`;
     const myDb = `${MY_DB}_${round}`;
+    const moDb = `${MO_DB}_${round}`;
     const admin = await pgClient('postgres');
     await admin.query(`CREATE DATABASE ${pgDb}`);
     await admin.end();
     created.pg.push(pgDb);
     const a = await pgClient(pgDb);
-    await a.query('CREATE TABLE a (id bigint PRIMARY KEY, b_parent bigint NOT NULL)');
+    await a.query('CREATE TABLE a (id bigint PRIMARY KEY, c_parent bigint NOT NULL)');
     const b: Connection = await myConn();
     await b.query(
       `CREATE DATABASE ${myDb}; USE ${myDb}; CREATE TABLE b (id BIGINT PRIMARY KEY, a_parent BIGINT NOT NULL)`,
     );
     created.my.push(myDb);
+    created.mo.push(moDb);
+    const c = mongo.db(moDb).collection<{ _id: number; b_parent: number }>('c');
+    await c.insertOne({ _id: 0, b_parent: 0 });
     let n = 0;
     const state = { running: true };
     const loop = (async () => {
       while (state.running) {
         const next = n + 1;
-        // autocommit: each insert is committed before the next one is sent
-        await a.query('INSERT INTO a (id, b_parent) VALUES ($1, $2)', [next, next - 1]);
+        // each write is acknowledged (committed) before the next one is sent
+        await a.query('INSERT INTO a (id, c_parent) VALUES ($1, $2)', [next, next - 1]);
         await b.query('INSERT INTO b (id, a_parent) VALUES (?, ?)', [next, next]);
+        await c.insertOne({ _id: next, b_parent: next });
         n = next;
       }
     })();
     // let the chain get going before any capture
-    while (n < 50) await new Promise((r) => setTimeout(r, 10));
-    return {
+    while (n < 30) await new Promise((r) => setTimeout(r, 10));
+    const writer: Writer & { pgDb: string; myDb: string; moDb: string } = {
       pgDb,
       myDb,
+      moDb,
       written: () => n,
       async stop() {
         state.running = false;
@@ -114,18 +128,20 @@ describe('causal proof of the cross-service cut (PostgreSQL → MariaDB → Post
         await b.end();
       },
     };
+    return writer;
   };
 
-  /** Back up the pair while the writer runs, restore into new databases, count violations. */
+  /** Back up the three while the writer runs, restore into new databases, count violations. */
   const captureAndCheck = async (round: string, consistency: 'app' | 'member') => {
     const writer = await startWriter(round);
     let backupId: string;
     let before: number;
     let after: number;
     let fenceWindowMs: number | undefined;
+    let guarantees: Record<string, string | undefined>;
     try {
       const workloads = workloadsFromArguments(
-        [`a=${pgUrl(writer.pgDb)}`, `b=${myUrl(writer.myDb)}`],
+        [`a=${pgUrl(writer.pgDb)}`, `b=${myUrl(writer.myDb)}`, `c=${moUrl(writer.moDb)}`],
         [],
         passwordFor,
       );
@@ -139,19 +155,20 @@ describe('causal proof of the cross-service cut (PostgreSQL → MariaDB → Post
       after = writer.written();
       backupId = manifest.backupId;
       fenceWindowMs = result.cut?.fenceWindowMs;
+      guarantees = Object.fromEntries(manifest.members.map((m) => [m.name, m.guarantee]));
     } finally {
       await writer.stop();
     }
-    const restoredPg = `${writer.pgDb}_r`;
-    const restoredMy = `${writer.myDb}_r`;
-    created.pg.push(restoredPg);
-    created.my.push(restoredMy);
+    const restored = { pg: `${writer.pgDb}_r`, my: `${writer.myDb}_r`, mo: `${writer.moDb}_r` };
+    created.pg.push(restored.pg);
+    created.my.push(restored.my);
+    created.mo.push(restored.mo);
     // verify: true — throws unless the restored copies match the capture fingerprints
     const outcome = await runRestore(
       {
         backupId,
         only: [],
-        targets: { a: pgUrl(restoredPg), b: myUrl(restoredMy) },
+        targets: { a: pgUrl(restored.pg), b: myUrl(restored.my), c: moUrl(restored.mo) },
         force: false,
         verify: true,
         parallelism: 1,
@@ -162,26 +179,51 @@ describe('causal proof of the cross-service cut (PostgreSQL → MariaDB → Post
       quiet,
     );
     expect(outcome.verify?.status).toBe('succeeded');
-    const client = await pgClient(restoredPg);
-    const aRows = (await client.query('SELECT id, b_parent FROM a')).rows as {
+    const client = await pgClient(restored.pg);
+    const aRows = (await client.query('SELECT id, c_parent FROM a')).rows as {
       id: string;
-      b_parent: string;
+      c_parent: string;
     }[];
     await client.end();
     const conn = await myConn();
-    const [bRows] = (await conn.query(`SELECT id, a_parent FROM ${restoredMy}.b`)) as unknown as [
+    const [bRows] = (await conn.query(`SELECT id, a_parent FROM ${restored.my}.b`)) as unknown as [
       { id: string | number; a_parent: string | number }[],
     ];
     await conn.end();
+    const cRows = await mongo
+      .db(restored.mo)
+      .collection<{ _id: number; b_parent: number }>('c')
+      .find()
+      .toArray();
     const aIds = new Set(aRows.map((r) => Number(r.id)));
     const bIds = new Set(bRows.map((r) => Number(r.id)));
+    const cIds = new Set(cRows.map((r) => r._id));
     const bWithoutA = bRows.filter((r) => !aIds.has(Number(r.a_parent))).length;
-    const aWithoutB = aRows.filter((r) => Number(r.b_parent) > 0 && !bIds.has(Number(r.b_parent))).length;
-    return { before, after, captured: { a: aIds.size, b: bIds.size }, bWithoutA, aWithoutB, fenceWindowMs };
+    const cWithoutB = cRows.filter((r) => r._id > 0 && !bIds.has(r.b_parent)).length;
+    const aWithoutC = aRows.filter((r) => !cIds.has(Number(r.c_parent))).length;
+    return {
+      before,
+      after,
+      captured: { a: aIds.size, b: bIds.size, c: cIds.size - 1 },
+      bWithoutA,
+      cWithoutB,
+      aWithoutC,
+      fenceWindowMs,
+      guarantees,
+    };
   };
 
   beforeAll(async () => {
-    [postgres, mariadb] = await Promise.all([useServer('postgres'), useServer('mariadb')]);
+    [postgres, mariadb, ferretdb] = await Promise.all([
+      useServer('postgres'),
+      useServer('mariadb'),
+      useServer('ferretdb'),
+    ]);
+    mongo = new MongoClient(`mongodb://${ferretdb.host}:${ferretdb.port}/?authSource=admin`, {
+      directConnection: true,
+      auth: { username: ferretdb.user, password: ferretdb.password },
+    });
+    await mongo.connect();
     work = await mkdtemp(join(tmpdir(), 'lifeboat-proof-'));
     const store = new LocalStore(join(work, 'repo'));
     await Repository.init(store);
@@ -197,24 +239,34 @@ describe('causal proof of the cross-service cut (PostgreSQL → MariaDB → Post
     const conn = await myConn().catch(() => undefined);
     for (const db of created.my) await conn?.query(`DROP DATABASE IF EXISTS ${db}`).catch(() => undefined);
     await conn?.end();
+    for (const db of created.mo)
+      await mongo
+        .db(db)
+        .dropDatabase()
+        .catch(() => undefined);
+    await mongo.close();
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  it('app consistency: no captured write lacks the write it causally follows, in either direction', async () => {
+  it('app consistency: no captured write lacks the write it causally follows, across all three', async () => {
     for (let round = 0; round < 3; round++) {
       const r = await captureAndCheck(`app${round}`, 'app');
       process.stderr.write(`consistency-proof app: ${JSON.stringify(r)}\n`);
+      const why = JSON.stringify(r);
       // the writer really ran during the backup and beyond the cut
-      expect(r.after, JSON.stringify(r)).toBeGreaterThan(r.before);
-      expect(r.captured.a, JSON.stringify(r)).toBeLessThan(r.after);
-      expect(r.captured.a, JSON.stringify(r)).toBeGreaterThanOrEqual(r.before);
+      expect(r.after, why).toBeGreaterThan(r.before);
+      expect(r.captured.a, why).toBeLessThan(r.after);
+      expect(r.captured.a, why).toBeGreaterThanOrEqual(r.before);
       expect(r.fenceWindowMs).toBeGreaterThan(0);
-      expect({ bWithoutA: r.bWithoutA, aWithoutB: r.aWithoutB }, JSON.stringify(r)).toEqual({
+      expect(r.guarantees).toEqual({ a: 'causal', b: 'causal', c: 'causal-in-window' });
+      expect({ bWithoutA: r.bWithoutA, cWithoutB: r.cWithoutB, aWithoutC: r.aWithoutC }, why).toEqual({
         bWithoutA: 0,
-        aWithoutB: 0,
+        cWithoutB: 0,
+        aWithoutC: 0,
       });
-      // a cut of a chain captures a prefix: the two sides differ by at most one link
-      expect(Math.abs(r.captured.a - r.captured.b), JSON.stringify(r)).toBeLessThanOrEqual(1);
+      // a cut of a chain captures a prefix: the sides differ by at most one link
+      expect(r.captured.a - r.captured.c, why).toBeGreaterThanOrEqual(0);
+      expect(r.captured.a - r.captured.c, why).toBeLessThanOrEqual(1);
     }
   });
 
@@ -226,7 +278,8 @@ describe('causal proof of the cross-service cut (PostgreSQL → MariaDB → Post
       process.stderr.write(`consistency-proof member: ${JSON.stringify(r)}\n`);
       seen.push(r);
       expect(r.fenceWindowMs).toBeUndefined();
-      violations += r.bWithoutA + r.aWithoutB;
+      expect(r.guarantees).toEqual({ a: 'point-in-time', b: 'point-in-time', c: 'unpinned' });
+      violations += r.bWithoutA + r.cWithoutB + r.aWithoutC;
     }
     expect(violations, JSON.stringify(seen)).toBeGreaterThan(0);
   });

@@ -1,6 +1,6 @@
 /**
  * Functions generated for every registered adapter: `<engine>.probe`, `.dump`, `.load`,
- * `.freeze`, `.thaw`, `.pinSnapshot`, `.releaseSnapshot`, `.fingerprint`. Each calls the
+ * `.freeze`, `.thaw`, `.pinSnapshot`, `.releaseSnapshot`, `.prepareCut`, `.fingerprint`. Each calls the
  * DatabaseAdapter method of the same meaning; the list below is explicit.
  */
 import type { DatabaseAdapter } from '../../../adapters/types.ts';
@@ -10,6 +10,7 @@ import { fingerprintFunction } from './fingerprint.ts';
 import { freezeFunction } from './freeze.ts';
 import { loadFunction } from './load.ts';
 import { pinSnapshotFunction } from './pin-snapshot.ts';
+import { prepareCutFunction } from './prepare-cut.ts';
 import { probeFunction } from './probe.ts';
 import { releaseSnapshotFunction } from './release-snapshot.ts';
 import { thawFunction } from './thaw.ts';
@@ -22,6 +23,7 @@ export const ADAPTER_FUNCTION_FACTORIES: readonly ((adapter: DatabaseAdapter) =>
   thawFunction,
   pinSnapshotFunction,
   releaseSnapshotFunction,
+  prepareCutFunction,
   fingerprintFunction,
 ];
 

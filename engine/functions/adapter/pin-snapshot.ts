@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { DatabaseAdapter } from '../../../adapters/types.ts';
+import type { CutSession, DatabaseAdapter } from '../../../adapters/types.ts';
 import { defineFunction } from '../define-function.ts';
 import type { BlueprintFunction } from '../types.ts';
-import { SNAPSHOT_HANDLE } from './handles.ts';
+import { CUT_SESSION_HANDLE, SNAPSHOT_HANDLE } from './handles.ts';
 
 /** `<engine>.pinSnapshot`: pin a snapshot that later dumps read from; released by releaseSnapshot. */
 export function pinSnapshotFunction(adapter: DatabaseAdapter): BlueprintFunction {
@@ -10,10 +10,14 @@ export function pinSnapshotFunction(adapter: DatabaseAdapter): BlueprintFunction
     name: `${adapter.engine}.pinSnapshot`,
     description: `Pin a consistent snapshot on the ${adapter.engine} workload and record its markers.`,
     engine: adapter.engine,
-    args: z.strictObject({}),
+    args: z.strictObject({
+      session: z.string().optional().describe('handle from prepareCut: pin on its prepared connections'),
+    }),
     outputs: ['snapshot', 'markers'],
-    async exec(_args, ctx) {
-      const snapshot = await adapter.pinSnapshot(ctx.workload, ctx.signal);
+    async exec(args, ctx) {
+      const snapshot = args.session
+        ? await (ctx.handles.get(CUT_SESSION_HANDLE, args.session) as CutSession).pinSnapshot(ctx.signal)
+        : await adapter.pinSnapshot(ctx.workload, ctx.signal);
       const id = ctx.handles.put(SNAPSHOT_HANDLE, snapshot, () => snapshot.release());
       return { snapshot: id, markers: snapshot.markers.map((m) => ({ kind: m.kind, value: m.value })) };
     },

@@ -10,7 +10,16 @@ export function probeFunction(adapter: DatabaseAdapter): BlueprintFunction {
     description: `Ask the ${adapter.engine} server for its version, role, replicas, databases and privileges.`,
     engine: adapter.engine,
     args: z.strictObject({}),
-    outputs: ['version', 'role', 'lagSeconds', 'replicas', 'databases', 'privileges', 'limitations'],
+    outputs: [
+      'version',
+      'role',
+      'lagSeconds',
+      'replicas',
+      'databases',
+      'privileges',
+      'limitations',
+      'allows',
+    ],
     async exec(_args, ctx) {
       const probe = await adapter.probe(ctx.workload, ctx.signal);
       return {
@@ -25,6 +34,7 @@ export function probeFunction(adapter: DatabaseAdapter): BlueprintFunction {
         databases: [...probe.databases],
         privileges: [...probe.privileges],
         limitations: [...probe.limitations],
+        allows: probe.allows ? { ...probe.allows } : null,
       };
     },
   });

@@ -107,3 +107,93 @@ describe('application-consistent cut', () => {
     );
   });
 });
+
+describe('application-consistent cut with a member that cannot pin (captured inside the fence window)', () => {
+  async function windowWorld(onDump?: (signal: AbortSignal) => Promise<void>) {
+    const calls: Call[] = [];
+    const adapters = [
+      fakeAdapter('postgres', {}, calls),
+      fakeAdapter('mysql', {}, calls),
+      fakeAdapter('mongodb', onDump ? { onDump: (_w, signal) => onDump(signal) } : {}, calls),
+    ];
+    const registry = buildRegistry(adapters);
+    const byEngine = blueprintsByEngine(
+      await loadBuiltinBlueprints({ registry, engines: ['postgres', 'mysql', 'mongodb'] }),
+    );
+    const p = plan({
+      application: anApplication('shop', [
+        aWorkload('events', 'mongodb').build(),
+        aWorkload('orders', 'postgres').build(),
+        aWorkload('billing', 'mysql').build(),
+      ]),
+      blueprintsByEngine: byEngine,
+      capabilitiesByEngine: {
+        ...Object.fromEntries(adapters.map((a) => [a.engine, a.capabilities])),
+        mongodb: { strategies: ['logical'], fence: false, pinSnapshot: false },
+      },
+      registry,
+      backup: { id: 'b', startedAt: 'now' },
+      options: { consistency: 'app', freezeDeadline: '1s' },
+    });
+    const sinks = new Map<string, ReturnType<typeof recordingSink>>();
+    const events: RunEvent[] = [];
+    const result = await execute(p, {
+      registry,
+      artifacts: {
+        sink: (member) => {
+          const sink = recordingSink();
+          sinks.set(member.workload.name, sink);
+          return sink;
+        },
+      },
+      onEvent: (e) => events.push(e),
+    });
+    return { calls, result, events, sinks };
+  }
+
+  it('fences every pinned member, captures the unpinnable one while the fences hold, stores it after the release', async () => {
+    const { calls, result, events, sinks } = await windowWorld();
+    expect(result.status).toBe('succeeded');
+    const sequence = calls.map((c) => `${c.method}:${c.workload}`);
+    expect(sequence.slice(0, 6)).toEqual([
+      'freeze:orders',
+      'pinSnapshot:orders',
+      'freeze:billing',
+      'pinSnapshot:billing',
+      'probe:events',
+      'dump:events',
+    ]);
+    expect(sequence.slice(6, 8).sort()).toEqual(['thaw:billing', 'thaw:orders']);
+    expect(calls.find((c) => c.method === 'dump' && c.workload === 'events')?.detail).toMatchObject({
+      snapshot: undefined,
+    });
+    // The spooled capture reached the repository's sink intact.
+    expect(sinks.get('events')?.artifacts.get('data.bin')?.toString()).toBe('0123456789');
+    expect(result.members.map((m) => [m.member, m.guarantee])).toEqual([
+      ['events', 'causal-in-window'],
+      ['orders', 'causal'],
+      ['billing', 'causal'],
+    ]);
+    const cutEnd = events.find((e) => e.type === 'cut.end');
+    expect(cutEnd).toMatchObject({ status: 'succeeded' });
+    expect(JSON.stringify(cutEnd)).toContain('"op":"capture"');
+  });
+
+  it('an in-window capture longer than the freeze deadline fails the cut and releases every fence', async () => {
+    const { calls, result } = await windowWorld(
+      (signal) =>
+        new Promise((_resolve, reject) => {
+          signal.addEventListener('abort', () => {
+            reject(new Error('aborted'));
+          });
+        }),
+    );
+    expect(result.status).toBe('failed');
+    expect(result.cut?.status).toBe('failed');
+    const sequence = calls.map((c) => `${c.method}:${c.workload}`);
+    expect(sequence).toEqual(expect.arrayContaining(['thaw:orders', 'thaw:billing']));
+    expect(sequence.filter((s) => s.startsWith('dump:'))).toEqual(['dump:events']);
+    expect(result.members.map((m) => m.status)).toEqual(['failed', 'failed', 'failed']);
+    expect(result.members[0]?.error?.message).toContain('longer than the freeze deadline (1s)');
+  });
+});

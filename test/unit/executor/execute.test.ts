@@ -96,6 +96,7 @@ describe('execute', () => {
       markers: [{ kind: 'lsn', value: '0/16B3748' }],
       fingerprint: { 'orders.public.items': { rows: 2, hash: 'ab' } },
       details: { format: 'fake' },
+      guarantee: 'point-in-time',
       bytes: 10,
     });
     expect(w.events.map((e) => e.type)).toEqual([

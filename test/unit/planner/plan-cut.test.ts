@@ -10,6 +10,20 @@ const caps = (engine: EngineKind): AdapterCapabilities => ({
   fence: fenceBy[engine],
   pinSnapshot: true,
 });
+// What the real adapters allow: MongoDB on FerretDB (probe) and Cassandra can neither fence nor pin.
+const realCaps = (engine: EngineKind, ferretdb = true): AdapterCapabilities => ({
+  strategies: ['logical'],
+  fence: engine === 'postgres' || engine === 'mysql' || (engine === 'mongodb' && !ferretdb),
+  pinSnapshot: engine === 'postgres' || engine === 'mysql',
+});
+const describeCut = (
+  members: readonly { name: string; fence: boolean; capture: string; guarantee: string }[],
+) => members.map((c) => `${c.name} ${c.fence ? 'fence+' : ''}${c.capture} ${c.guarantee}`);
+const workloadsOf = (members: readonly string[]) =>
+  members.map((m) => {
+    const [name = '', engine = 'postgres'] = m.split(':');
+    return aWorkload(name, engine as EngineKind).build();
+  });
 
 describe('planCut', () => {
   it.each([
@@ -30,11 +44,32 @@ describe('planCut', () => {
       ['pg fence causal', 'c1 pin snapshot-only', 'c2 pin causal'],
     ],
   ])('%s', (_name, members, expected) => {
-    const workloads = members.map((m) => {
-      const [name = '', engine = 'postgres'] = m.split(':');
-      return aWorkload(name, engine as EngineKind).build();
-    });
-    const cut = planCut(workloads, (w) => caps(w.engine));
+    const cut = planCut(workloadsOf(members), (w) => caps(w.engine as EngineKind));
     expect(cut.members.map((c) => `${c.name} ${c.fence ? 'fence' : 'pin'} ${c.guarantee}`)).toEqual(expected);
+  });
+
+  it.each([
+    [
+      'FerretDB: every pinned member fenced, FerretDB read inside the window, unfenced',
+      ['events:mongodb', 'a:postgres', 'b:mysql'],
+      true,
+      ['a fence+pin causal', 'b fence+pin causal', 'events in-window causal-in-window'],
+    ],
+    [
+      'MongoDB with fsyncLock: fenced during its own capture, so causal',
+      ['a:postgres', 'events:mongodb'],
+      false,
+      ['a fence+pin causal', 'events fence+in-window causal'],
+    ],
+    [
+      'FerretDB and Cassandra: both read inside the window, each causal with the fenced ones only',
+      ['c:cassandra', 'a:postgres', 'm:mongodb'],
+      true,
+      ['a fence+pin causal', 'c in-window causal-in-window', 'm in-window causal-in-window'],
+    ],
+    ['only an unpinnable member: read alone', ['c:cassandra'], true, ['c in-window causal-in-window']],
+  ])('members that cannot pin: %s', (_name, members, ferretdb, expected) => {
+    const cut = planCut(workloadsOf(members), (w) => realCaps(w.engine as EngineKind, ferretdb));
+    expect(describeCut(cut.members)).toEqual(expected);
   });
 });

@@ -269,17 +269,6 @@ describe('plan', () => {
       {},
       'annotation lifeboat.dev/blueprint="pg-custom" names no known blueprint',
     ],
-    [
-      'app consistency without pinning',
-      [plain],
-      {
-        options: { consistency: 'app' as const },
-        capabilitiesByEngine: {
-          postgres: { strategies: ['logical' as const], fence: true, pinSnapshot: false },
-        },
-      },
-      'needs snapshot pinning',
-    ],
   ])('%s → UsageError', (_name, workloads, extra, message) => {
     expect(() => plan(input(workloads, extra))).toThrow(message);
   });
@@ -319,12 +308,47 @@ describe('application-consistent plan', () => {
     const ws = [aWorkload('events', 'cassandra').build(), aWorkload('orders').withReplica().build()];
     const result = plan(input(ws, { options: { consistency: 'app' } }));
     expect(result.cut?.members).toEqual([
-      { name: 'orders', fence: true, guarantee: 'causal' },
-      { name: 'events', fence: false, guarantee: 'causal' },
+      { name: 'orders', fence: true, capture: 'pin', guarantee: 'causal' },
+      { name: 'events', fence: false, capture: 'pin', guarantee: 'causal' },
     ]);
     expect(result.members.map((m) => [m.workload.name, m.strategy, m.guarantee])).toEqual([
       ['events', 'logical', 'causal'],
       ['orders', 'logical', 'causal'],
+    ]);
+  });
+
+  it('captures a member whose server cannot fence or pin (probe) inside the fence window', () => {
+    const ws = [aWorkload('events', 'mongodb').build(), aWorkload('orders').build()];
+    const ferretdb: ProbeResult = { ...probe(0), allows: { fence: false, pinSnapshot: false } };
+    const result = plan(
+      input(ws, {
+        options: { consistency: 'app' },
+        probes: { events: ferretdb },
+        capabilitiesByEngine: {
+          ...capabilitiesByEngine,
+          mongodb: { strategies: ['logical'], fence: true, pinSnapshot: false },
+        },
+      }),
+    );
+    expect(result.cut?.members).toEqual([
+      { name: 'orders', fence: true, capture: 'pin', guarantee: 'causal' },
+      { name: 'events', fence: false, capture: 'in-window', guarantee: 'causal-in-window' },
+    ]);
+  });
+
+  it("records each member's own guarantee without a cut", () => {
+    const ws = [aWorkload('events', 'mongodb').build(), aWorkload('orders').build()];
+    const result = plan(
+      input(ws, {
+        capabilitiesByEngine: {
+          ...capabilitiesByEngine,
+          mongodb: { strategies: ['logical'], fence: true, pinSnapshot: false },
+        },
+      }),
+    );
+    expect(result.members.map((m) => [m.workload.name, m.guarantee])).toEqual([
+      ['events', 'unpinned'],
+      ['orders', 'point-in-time'],
     ]);
   });
 
