@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
+   @kubernetes/client-node models are plain data classes; literals are what its docs use. */
 import type { V1Job } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { jobsToDelete } from '../../../../engine/controller/jobs/cleanup.ts';

@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
+   @kubernetes/client-node models are plain data classes; literals are what its docs use. */
 import type { V1StatefulSet } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { candidatesFromWorkloads } from '../../../../engine/controller/policy/candidates.ts';
