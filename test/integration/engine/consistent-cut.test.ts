@@ -137,8 +137,8 @@ describe('application-consistent cut on real servers', () => {
       options: { consistency: 'app', freezeDeadline: '10s' },
     });
     expect(p.cut?.members).toEqual([
-      { name: 'orders', fence: true, guarantee: 'causal' },
-      { name: 'billing', fence: false, guarantee: 'causal' },
+      { name: 'orders', fence: true, capture: 'pin', guarantee: 'causal' },
+      { name: 'billing', fence: false, capture: 'pin', guarantee: 'causal' },
     ]);
     const events: RunEvent[] = [];
     const result = await execute(p, {
