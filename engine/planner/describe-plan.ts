@@ -11,7 +11,12 @@ export function describePlan(plan: Plan) {
     consistency: plan.consistency,
     concurrency: plan.concurrency,
     ...(plan.cut && {
-      cut: plan.cut.members.map((c) => ({ member: c.name, fence: c.fence, guarantee: c.guarantee })),
+      cut: plan.cut.members.map((c) => ({
+        member: c.name,
+        fence: c.fence,
+        capture: c.capture,
+        guarantee: c.guarantee,
+      })),
     }),
     groups: plan.groups.map((g) => ({ name: g.name, members: [...g.members] })),
     members: plan.members.map((m) => ({
@@ -44,7 +49,8 @@ export function formatPlan(plan: Plan): string {
   lines.push(`consistency: ${plan.consistency}; up to ${plan.concurrency} member(s) at once`);
   if (plan.cut) {
     const order = plan.cut.members.map(
-      (c) => `${c.name}${c.fence ? ' (fence+pin)' : ' (pin)'}: ${c.guarantee}`,
+      (c) =>
+        `${c.name} (${c.fence ? 'fence+' : ''}${c.capture === 'pin' ? 'pin' : 'read in the fence window'}): ${c.guarantee}`,
     );
     lines.push(`cut, in order: ${order.join(' → ')}`);
   }

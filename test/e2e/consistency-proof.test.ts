@@ -24,6 +24,7 @@ import { MongoClient } from 'mongodb';
 import { createConnection, type Connection } from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatBackupDetails } from '../../engine/cli/commands/_backup-details.ts';
 import { workloadsFromArguments } from '../../engine/model/index.ts';
 import { LocalStore, Repository } from '../../engine/repository/index.ts';
 import { loadEngineSetup, runBackup, runRestore, type EngineSetup } from '../../engine/runs/index.ts';
@@ -139,6 +140,7 @@ describe('causal proof of the cross-service cut (PostgreSQL → MariaDB → Ferr
     let after: number;
     let fenceWindowMs: number | undefined;
     let guarantees: Record<string, string | undefined>;
+    let listing: string;
     try {
       const workloads = workloadsFromArguments(
         [`a=${pgUrl(writer.pgDb)}`, `b=${myUrl(writer.myDb)}`, `c=${moUrl(writer.moDb)}`],
@@ -156,6 +158,7 @@ describe('causal proof of the cross-service cut (PostgreSQL → MariaDB → Ferr
       backupId = manifest.backupId;
       fenceWindowMs = result.cut?.fenceWindowMs;
       guarantees = Object.fromEntries(manifest.members.map((m) => [m.name, m.guarantee]));
+      listing = formatBackupDetails(manifest);
     } finally {
       await writer.stop();
     }
@@ -210,6 +213,7 @@ describe('causal proof of the cross-service cut (PostgreSQL → MariaDB → Ferr
       aWithoutC,
       fenceWindowMs,
       guarantees,
+      listing,
     };
   };
 
@@ -250,9 +254,13 @@ describe('causal proof of the cross-service cut (PostgreSQL → MariaDB → Ferr
 
   it('app consistency: no captured write lacks the write it causally follows, across all three', async () => {
     for (let round = 0; round < 3; round++) {
-      const r = await captureAndCheck(`app${round}`, 'app');
+      const { listing, ...r } = await captureAndCheck(`app${round}`, 'app');
       process.stderr.write(`consistency-proof app: ${JSON.stringify(r)}\n`);
       const why = JSON.stringify(r);
+      // `lifeboat list ID` says which guarantee each member got, and what it means
+      expect(listing).toMatch(/^c\s+mongodb\s+logical\s+causal-in-window\s/m);
+      expect(listing).toMatch(/^a\s+postgres\s+logical\s+causal\s/m);
+      expect(listing).toContain('causal-in-window: captured while the fenced members were fenced');
       // the writer really ran during the backup and beyond the cut
       expect(r.after, why).toBeGreaterThan(r.before);
       expect(r.captured.a, why).toBeLessThan(r.after);
@@ -274,7 +282,8 @@ describe('causal proof of the cross-service cut (PostgreSQL → MariaDB → Ferr
     const seen: unknown[] = [];
     let violations = 0;
     for (let round = 0; round < 6 && violations === 0; round++) {
-      const r = await captureAndCheck(`mem${round}`, 'member');
+      const { listing, ...r } = await captureAndCheck(`mem${round}`, 'member');
+      expect(listing).toContain('unpinned: no point in time');
       process.stderr.write(`consistency-proof member: ${JSON.stringify(r)}\n`);
       seen.push(r);
       expect(r.fenceWindowMs).toBeUndefined();

@@ -1,4 +1,5 @@
 /** One backup in detail (`lifeboat list BACKUP_ID`): members, strategies, guarantees, markers, fingerprints. */
+import { GUARANTEE_MEANING, type Guarantee } from '../../planner/index.ts';
 import type { Manifest } from '../../repository/index.ts';
 import { humanBytes } from './_repository-options.ts';
 
@@ -70,5 +71,17 @@ export function formatBackupDetails(manifest: Manifest): string {
         .map(([name, f]) => [m.name, name, String(f.rows), f.hash.slice(0, 16)]),
     ),
   ]);
-  return [...head, '', members, '', fingerprints].join('\n');
+  // What each guarantee shown above means (only those this backup has).
+  const shown = [...new Set(d.members.map((m) => m.guarantee).filter((g) => g !== null))];
+  const legend = shown.map(
+    (g) => `  ${g}: ${g in GUARANTEE_MEANING ? GUARANTEE_MEANING[g as Guarantee] : '?'}`,
+  );
+  return [
+    ...head,
+    '',
+    members,
+    ...(legend.length ? ['', 'guarantees:', ...legend] : []),
+    '',
+    fingerprints,
+  ].join('\n');
 }
