@@ -7,7 +7,7 @@ import { ApiException, BatchV1Api, type KubeConfig, type V1Job } from '@kubernet
 import { KubeError } from '../../kube/index.ts';
 import { RESOURCES } from '../resources.ts';
 import type { ControllerContext, ReconcileContext, Runnable } from '../types.ts';
-import { jobsToDelete } from './cleanup.ts';
+import { jobsToDelete, type JobDeletion } from './cleanup.ts';
 import {
   ACTION_JOB_SELECTOR,
   buildActionJob,
@@ -103,16 +103,22 @@ function ownerUidFromCache(ctx: ControllerContext) {
   };
 }
 
-/** One cleanup pass over the watched namespaces; returns the Jobs deleted. */
-export async function cleanupActionJobs(ctx: ControllerContext, api: JobApi, now: Date): Promise<number> {
-  const namespaces = ctx.namespaces && ctx.namespaces.length > 0 ? ctx.namespaces : [undefined];
-  let deleted = 0;
-  for (const namespace of namespaces) {
+/**
+ * One cleanup pass over `namespaces` (all when undefined): deletes the Jobs
+ * `jobsToDelete` picks. Returns what was deleted and why.
+ */
+export async function cleanupActionJobs(
+  api: JobApi,
+  namespaces: readonly string[] | undefined,
+  ownerUid: (kind: ActionKind, namespace: string, name: string) => string | undefined,
+  now: Date,
+): Promise<JobDeletion[]> {
+  const deleted: JobDeletion[] = [];
+  for (const namespace of namespaces && namespaces.length > 0 ? namespaces : [undefined]) {
     const jobs = await api.listActionJobs(namespace);
-    for (const d of jobsToDelete(jobs, ownerUidFromCache(ctx), now)) {
+    for (const d of jobsToDelete(jobs, ownerUid, now)) {
       await api.deleteJob(d.namespace, d.name);
-      ctx.log.info('deleted action Job', { job: `${d.namespace}/${d.name}`, reason: d.reason });
-      deleted++;
+      deleted.push(d);
     }
   }
   return deleted;
@@ -137,7 +143,9 @@ export function createJobCleanup(options: JobCleanupOptions = {}): Runnable {
       const api = options.api ?? kubeJobApi(ctx.kubeConfig);
       while (!ctx.signal.aborted) {
         try {
-          await cleanupActionJobs(ctx, api, clock());
+          const deleted = await cleanupActionJobs(api, ctx.namespaces, ownerUidFromCache(ctx), clock());
+          for (const d of deleted)
+            ctx.log.info('deleted action Job', { job: `${d.namespace}/${d.name}`, reason: d.reason });
         } catch (error) {
           ctx.log.warn('action Job cleanup failed', { error: (error as Error).message });
         }
