@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FunctionRegistry } from '../functions/types.ts';
-import type { EngineKind } from '../model/index.ts';
+import type { Engine } from '../model/index.ts';
 import { InvalidBlueprintError } from './invalid-blueprint-error.ts';
 import type { Blueprint } from './schema.ts';
 import { validateBlueprint } from './validate.ts';
@@ -44,7 +44,7 @@ export function builtinBlueprintsDir(): string {
  * check, so pass `engines` to load only those the registry covers.
  */
 export async function loadBuiltinBlueprints(
-  options: { registry?: FunctionRegistry; engines?: readonly EngineKind[]; dir?: string } = {},
+  options: { registry?: FunctionRegistry; engines?: readonly Engine[]; dir?: string } = {},
 ): Promise<LoadedBlueprint[]> {
   const dir = options.dir ?? builtinBlueprintsDir();
   const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
@@ -71,8 +71,8 @@ export async function loadBuiltinBlueprints(
 /** Index blueprints by engine; a second blueprint for the same engine is ignored unless named. */
 export function blueprintsByEngine(
   blueprints: readonly LoadedBlueprint[],
-): Partial<Record<EngineKind, LoadedBlueprint>> {
-  const out: Partial<Record<EngineKind, LoadedBlueprint>> = {};
+): Partial<Record<Engine, LoadedBlueprint>> {
+  const out: Partial<Record<Engine, LoadedBlueprint>> = {};
   for (const loaded of blueprints) {
     const engine = loaded.blueprint.spec.engine;
     if (engine !== 'any' && !out[engine]) out[engine] = loaded;

@@ -4,12 +4,15 @@
  * from it (`npm run blueprint:schema`) for editors.
  */
 import { z } from 'zod';
-import { ENGINE_KINDS } from '../model/index.ts';
+import { ENGINE_KINDS, ENGINE_NAME_PATTERN } from '../model/index.ts';
 import { DURATION_PATTERN } from './duration.ts';
 
 export const BLUEPRINT_API_VERSION = 'lifeboat.dev/v1alpha1';
 export const ACTION_NAMES = ['backup', 'restore', 'delete', 'verify'] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
+
+const ENGINE_MESSAGE =
+  'must be postgres, mysql, mongodb, cassandra, any, or the lowercase name of an engine without an adapter (e.g. redis)';
 
 const identifier = z
   .string()
@@ -78,8 +81,12 @@ export const BlueprintSchema = z
       .describe('Kubernetes-style metadata; `name` identifies the blueprint.'),
     spec: z.strictObject({
       engine: z
-        .enum([...ENGINE_KINDS, 'any'])
-        .describe('Database engine the blueprint protects, or `any` for generic blueprints.'),
+        .union([z.enum([...ENGINE_KINDS, 'any']), z.string().regex(ENGINE_NAME_PATTERN, ENGINE_MESSAGE)], {
+          error: ENGINE_MESSAGE,
+        })
+        .describe(
+          'Database engine the blueprint protects: one with an adapter, `any` for generic blueprints, or another engine (e.g. `redis`) protected with generic functions only.',
+        ),
       description: z.string().optional(),
       actions: z
         .strictObject({

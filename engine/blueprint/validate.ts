@@ -6,7 +6,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { BlueprintError } from '../errors.ts';
 import type { BlueprintFunction, FunctionRegistry } from '../functions/types.ts';
-import { ENGINE_KINDS } from '../model/index.ts';
+import { ENGINE_NAME_PATTERN } from '../model/index.ts';
 import { CONTEXT_SHAPE, phaseShape, type Shape } from './context.ts';
 import { ACTION_NAMES, BlueprintSchema, PhaseSchema, type Blueprint, type Phase } from './schema.ts';
 import { SourceMap } from './source-map.ts';
@@ -93,8 +93,8 @@ export function validateBlueprint(text: string, options: ValidateOptions = {}): 
   const actions = isRecord(spec) && isRecord(spec.actions) ? spec.actions : {};
   // An invalid engine was reported by the schema; do not compare functions against it.
   const engine =
-    isRecord(spec) && (ENGINE_KINDS as readonly unknown[]).includes(spec.engine)
-      ? String(spec.engine)
+    isRecord(spec) && typeof spec.engine === 'string' && ENGINE_NAME_PATTERN.test(spec.engine)
+      ? spec.engine
       : 'any';
   for (const actionName of ACTION_NAMES) {
     const action = actions[actionName];

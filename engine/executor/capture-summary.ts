@@ -19,10 +19,15 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /**
  * The capture facts of a succeeded member: markers, fingerprint and details from its
- * `<engine>.dump` phase (the last one that succeeded, if a blueprint dumps twice).
+ * `<engine>.dump` phase (the last one that succeeded, if a blueprint dumps twice). A
+ * blueprint without one (an engine with no adapter) records them with a generic function
+ * such as `makeFingerprint`: then the last succeeded phase that output a fingerprint counts.
  */
 export function captureSummary(member: MemberResult): CaptureSummary {
-  const dump = member.phases.filter((p) => p.func.endsWith('.dump') && p.status === 'succeeded').at(-1);
+  const succeeded = member.phases.filter((p) => p.status === 'succeeded');
+  const dump =
+    succeeded.filter((p) => p.func.endsWith('.dump')).at(-1) ??
+    succeeded.filter((p) => isRecord(p.output.fingerprint)).at(-1);
   const output = dump?.output ?? {};
   const markers = Array.isArray(output.markers)
     ? output.markers.filter(

@@ -1,8 +1,8 @@
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { execa } from 'execa';
 import { z } from 'zod';
-import { CancelledError, ProcessError } from '../errors.ts';
+import { CancelledError, ProcessError, UsageError } from '../errors.ts';
 import { redactSecrets } from '../redact.ts';
 import { defineFunction } from './define-function.ts';
 
@@ -60,9 +60,15 @@ export const execFunction = defineFunction({
     cwd: z.string().optional(),
     stdoutTo: z.string().optional().describe('store stdout as this artifact of the member'),
     stdinFrom: z.string().optional().describe('feed this artifact of the member to stdin'),
+    stdin: z
+      .string()
+      .optional()
+      .describe('text to write to stdin, e.g. several commands for a CLI (not with stdinFrom)'),
   }),
   outputs: ['exitCode', 'stdout', 'bytes'],
   async exec(args, ctx) {
+    if (args.stdin !== undefined && args.stdinFrom !== undefined)
+      throw new UsageError('exec: give stdin or stdinFrom, not both', { phase: ctx.where.phase });
     const [file, ...rest] = args.command;
     const secrets: string[] = [];
     const env: Record<string, string> = { ...args.env };
@@ -88,7 +94,7 @@ export const execFunction = defineFunction({
       forceKillAfterDelay: 5000,
       reject: false,
       buffer: false,
-      stdin: args.stdinFrom === undefined ? 'ignore' : 'pipe',
+      stdin: args.stdinFrom === undefined && args.stdin === undefined ? 'ignore' : 'pipe',
       stdout: 'pipe',
       stderr: 'pipe',
     });
@@ -107,6 +113,10 @@ export const execFunction = defineFunction({
     });
 
     const io: Promise<unknown>[] = [];
+    if (args.stdin !== undefined && child.stdin) {
+      // A program that exits without reading all of it must not fail the write (EPIPE).
+      io.push(pipeline(Readable.from([Buffer.from(args.stdin)]), child.stdin).catch(() => undefined));
+    }
     if (args.stdinFrom !== undefined) {
       const input: Readable = (source ?? (await ctx.artifacts.source())).open(args.stdinFrom);
       const stdin = child.stdin;

@@ -5,15 +5,21 @@
  */
 import type { DatabaseAdapter } from '../../adapters/types.ts';
 import { adapterFunctions } from './adapter/index.ts';
+import { assertFunction } from './assert.ts';
 import { compareFingerprintsFunction } from './compare-fingerprints.ts';
 import { execFunction } from './exec.ts';
+import { makeFingerprintFunction } from './make-fingerprint.ts';
 import { createRegistry } from './registry.ts';
 import { sleepFunction } from './sleep.ts';
+import { waitForFunction } from './wait-for.ts';
 import type { BlueprintFunction, FunctionRegistry } from './types.ts';
 
 export const GENERIC_FUNCTIONS: readonly BlueprintFunction[] = [
   execFunction,
+  waitForFunction,
+  assertFunction,
   sleepFunction,
+  makeFingerprintFunction,
   compareFingerprintsFunction,
 ];
 

@@ -4,9 +4,15 @@
  */
 import { UsageError } from '../errors.ts';
 import { redactUrl } from '../redact.ts';
-import type { EngineKind, Endpoint, Workload } from './workload.ts';
+import {
+  ENGINE_NAME_PATTERN,
+  type Engine,
+  type EngineKind,
+  type Endpoint,
+  type Workload,
+} from './workload.ts';
 
-const SCHEMES: Readonly<Record<string, { engine: EngineKind; port: number }>> = {
+const SCHEMES: Readonly<Record<string, { engine: EngineKind; port: number | undefined }>> = {
   'postgres:': { engine: 'postgres', port: 5432 },
   'postgresql:': { engine: 'postgres', port: 5432 },
   'mysql:': { engine: 'mysql', port: 3306 },
@@ -28,27 +34,48 @@ export function parseDbArgument(raw: string): DbArgument {
 }
 
 interface ParsedUrl {
-  readonly engine: EngineKind;
+  readonly engine: Engine;
   readonly endpoint: Endpoint;
   readonly database: string | undefined;
   readonly username: string | undefined;
   readonly password: string | undefined;
 }
 
-export function parseConnectionUrl(url: string, role: Endpoint['role'] = 'primary'): ParsedUrl {
+/**
+ * Parse a connection URL. Its scheme names the engine: one of an adapter (`postgres:`,
+ * `mysql:`, …), or one of `blueprintEngines`, engines without an adapter that a loaded
+ * blueprint protects (`redis:` for a blueprint with `spec.engine: redis`). Lifeboat knows
+ * no default port for those, so their URLs must give one.
+ */
+export function parseConnectionUrl(
+  url: string,
+  role: Endpoint['role'] = 'primary',
+  blueprintEngines: readonly string[] = [],
+): ParsedUrl {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new UsageError(`--db ${redactUrl(url)}: not a URL (expected e.g. postgres://user@host:5432/db)`);
   }
-  const scheme = SCHEMES[parsed.protocol];
+  const custom = parsed.protocol.slice(0, -1);
+  const scheme =
+    SCHEMES[parsed.protocol] ??
+    (blueprintEngines.includes(custom) && ENGINE_NAME_PATTERN.test(custom)
+      ? { engine: custom, port: undefined }
+      : undefined);
   if (!scheme) {
-    const known = Object.keys(SCHEMES).join(' ');
-    throw new UsageError(`--db ${redactUrl(url)}: unknown scheme "${parsed.protocol}" (known: ${known})`);
+    const known = [...Object.keys(SCHEMES), ...blueprintEngines.map((e) => `${e}:`)].join(' ');
+    throw new UsageError(
+      `--db ${redactUrl(url)}: unknown scheme "${parsed.protocol}" (known: ${known}; an engine without an adapter is accepted when a blueprint for it is given)`,
+    );
   }
   if (!parsed.hostname) throw new UsageError(`--db ${redactUrl(url)}: missing host`);
-  const port = parsed.port ? Number(parsed.port) : scheme.port;
+  if (!parsed.port && scheme.port === undefined)
+    throw new UsageError(
+      `--db ${redactUrl(url)}: give the port (Lifeboat knows no default for ${scheme.engine})`,
+    );
+  const port = parsed.port ? Number(parsed.port) : (scheme.port ?? 0);
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || undefined;
   const username = parsed.username ? decodeURIComponent(parsed.username) : undefined;
   const password = parsed.password ? decodeURIComponent(parsed.password) : undefined;
@@ -72,11 +99,12 @@ export function workloadsFromArguments(
   dbArgs: readonly string[],
   replicaArgs: readonly string[] = [],
   passwordFor: (name: string) => string | undefined = () => undefined,
+  blueprintEngines: readonly string[] = [],
 ): Workload[] {
   if (dbArgs.length === 0) throw new UsageError('at least one --db URL is required');
   const workloads = dbArgs.map((raw) => {
     const arg = parseDbArgument(raw);
-    const parsed = parseConnectionUrl(arg.url);
+    const parsed = parseConnectionUrl(arg.url, 'primary', blueprintEngines);
     const name = arg.name ?? parsed.database ?? `${parsed.engine}-${parsed.endpoint.host}`;
     const password = parsed.password ?? passwordFor(name);
     const workload: Workload = {
@@ -102,10 +130,14 @@ export function workloadsFromArguments(
     }
     seen.add(w.name);
   }
-  return attachReplicas(workloads, replicaArgs);
+  return attachReplicas(workloads, replicaArgs, blueprintEngines);
 }
 
-function attachReplicas(workloads: Workload[], replicaArgs: readonly string[]): Workload[] {
+function attachReplicas(
+  workloads: Workload[],
+  replicaArgs: readonly string[],
+  blueprintEngines: readonly string[],
+): Workload[] {
   const replicasByName = new Map<string, Endpoint[]>();
   for (const raw of replicaArgs) {
     const arg = parseDbArgument(raw);
@@ -117,7 +149,7 @@ function attachReplicas(workloads: Workload[], replicaArgs: readonly string[]): 
     }
     const owner = workloads.find((w) => w.name === target);
     if (!owner) throw new UsageError(`--replica ${target}=…: no --db member is named "${target}"`);
-    const parsed = parseConnectionUrl(arg.url, 'replica');
+    const parsed = parseConnectionUrl(arg.url, 'replica', blueprintEngines);
     if (parsed.engine !== owner.engine) {
       throw new UsageError(`--replica ${target}=…: a ${parsed.engine} URL for a ${owner.engine} member`);
     }

@@ -3,8 +3,23 @@
  * discovery later. Nothing here performs I/O.
  */
 
+/** Engines Lifeboat ships an adapter for. */
 export const ENGINE_KINDS = ['postgres', 'mysql', 'mongodb', 'cassandra'] as const;
 export type EngineKind = (typeof ENGINE_KINDS)[number];
+
+/**
+ * The engine a workload runs: one with an adapter, or any other a blueprint names (e.g.
+ * `redis`). A workload whose engine has no adapter can be protected only by a blueprint
+ * that calls generic functions (`exec`, `waitFor`, …); the planner enforces it.
+ */
+export type Engine = EngineKind | (string & {});
+
+/** How an engine without an adapter may be named (also its `--db` URL scheme). */
+export const ENGINE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
+
+export function isAdapterEngine(engine: string): engine is EngineKind {
+  return (ENGINE_KINDS as readonly string[]).includes(engine);
+}
 
 export type EndpointRole = 'primary' | 'replica' | 'unknown';
 
@@ -37,7 +52,7 @@ export interface OwnerRef {
 export interface Workload {
   /** Member name within a backup: unique per application (defaults to the database name). */
   readonly name: string;
-  readonly engine: EngineKind;
+  readonly engine: Engine;
   readonly primary: Endpoint;
   readonly replicas: readonly Endpoint[];
   /** Databases (or keyspaces) to capture; empty means all user databases. */

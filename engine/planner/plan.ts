@@ -5,8 +5,20 @@ import type { LoadedBlueprint } from '../blueprint/load.ts';
 import type { ActionName, Phase } from '../blueprint/schema.ts';
 import { UsageError } from '../errors.ts';
 import type { FunctionRegistry } from '../functions/types.ts';
-import type { Application, EngineKind, Fingerprint, Marker, Workload } from '../model/index.ts';
+import {
+  isAdapterEngine,
+  type Application,
+  type Engine,
+  type Fingerprint,
+  type Marker,
+  type Workload,
+} from '../model/index.ts';
 import { deepFreeze } from './_deep-freeze.ts';
+import {
+  BLUEPRINT_ONLY_CAPABILITIES,
+  noBlueprintForEngine,
+  requireGenericFunctions,
+} from './blueprint-only.ts';
 import { chooseStrategy } from './choose-strategy.ts';
 import { planCut } from './plan-cut.ts';
 import type { Consistency, ConsistencyGroup, MemberPlan, Plan, PlanStep } from './types.ts';
@@ -47,10 +59,10 @@ export interface RecordedMember {
 export interface PlanInput {
   readonly application: Application;
   /** The blueprint per engine (the built-ins, or the user's). */
-  readonly blueprintsByEngine: Partial<Record<EngineKind, LoadedBlueprint>>;
+  readonly blueprintsByEngine: Partial<Record<Engine, LoadedBlueprint>>;
   /** Blueprints selectable by name through the `lifeboat.dev/blueprint` annotation. */
   readonly blueprintsByName?: Readonly<Record<string, LoadedBlueprint>>;
-  readonly capabilitiesByEngine: Partial<Record<EngineKind, AdapterCapabilities>>;
+  readonly capabilitiesByEngine: Partial<Record<Engine, AdapterCapabilities>>;
   /** Probe results per member name, when the caller probed first. */
   readonly probes?: Readonly<Record<string, ProbeResult>>;
   /** When given, every phase's function must exist in it. */
@@ -126,12 +138,15 @@ export function plan(input: PlanInput): Plan {
 
   const members = application.workloads.map((workload): MemberPlan => {
     const who = `workload "${workload.name}" (${workload.engine})`;
-    const capabilities = input.capabilitiesByEngine[workload.engine];
-    if (!capabilities) {
+    const adapterCapabilities = input.capabilitiesByEngine[workload.engine];
+    if (!adapterCapabilities && isAdapterEngine(workload.engine)) {
       throw new UsageError(`${who}: no adapter for engine ${workload.engine} is registered`, {
         workload: workload.name,
       });
     }
+    const capabilities = adapterCapabilities ?? BLUEPRINT_ONLY_CAPABILITIES;
+    if (!adapterCapabilities && !input.blueprintsByEngine[workload.engine])
+      throw noBlueprintForEngine(workload);
     const loaded = pickBlueprint(workload, input);
     const blueprintAction = loaded.blueprint.spec.actions[action];
     if (!blueprintAction) {
@@ -177,6 +192,13 @@ export function plan(input: PlanInput): Plan {
     }
     const steps = blueprintAction.phases.map((p) => toStep(p));
     const defer = blueprintAction.deferPhase && toStep(blueprintAction.deferPhase, deferTimeoutMs);
+    if (!adapterCapabilities)
+      requireGenericFunctions(
+        workload,
+        loaded.blueprint.metadata.name,
+        defer ? [...steps, defer] : steps,
+        input.registry,
+      );
     if (input.registry) {
       for (const step of defer ? [...steps, defer] : steps) {
         if (!input.registry.get(step.func)) {

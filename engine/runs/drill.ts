@@ -77,25 +77,49 @@ interface Scratch {
   readonly member: ManifestMember;
   readonly serverUrl: string;
   readonly rename: Record<string, string>;
+  /**
+   * The member's engine has no adapter (a blueprint-only engine such as Redis): Lifeboat
+   * cannot name, create or drop databases on it, so the restore goes whole into a scratch
+   * server the caller gave, under the captured names, and nothing is dropped afterwards.
+   */
+  readonly wholeServer: boolean;
 }
 
-function scratchFor(member: ManifestMember, request: DrillRequest, tag: string): Scratch {
-  const url = request.scratch[member.name] ?? member.details.endpoint;
+function scratchFor(member: ManifestMember, request: DrillRequest, tag: string, setup: EngineSetup): Scratch {
+  const engine = memberEngine(member);
+  const wholeServer = setup.capabilitiesByEngine[engine] === undefined;
+  const given = request.scratch[member.name];
+  if (wholeServer && given === undefined)
+    throw new UsageError(
+      `member "${member.name}" (${engine}): Lifeboat has no adapter for ${engine}, so it cannot create scratch databases on the member's server; give --scratch ${member.name}=URL of a server the drill may overwrite`,
+    );
+  const url = given ?? member.details.endpoint;
   if (!url)
     throw new UsageError(
       `member "${member.name}": the backup records no endpoint; give --scratch ${member.name}=URL`,
     );
-  const engine = memberEngine(member);
-  if (parseConnectionUrl(url).engine !== engine)
+  const parsed = parseConnectionUrl(url, 'primary', [engine]);
+  if (parsed.engine !== engine)
     throw new UsageError(`--scratch ${member.name}=…: not a ${engine} URL for a ${engine} member`);
+  if (wholeServer && member.details.endpoint !== undefined) {
+    const source = parseConnectionUrl(member.details.endpoint, 'primary', [engine]).endpoint;
+    if (source.host === parsed.endpoint.host && source.port === parsed.endpoint.port)
+      throw new UsageError(
+        `--scratch ${member.name}=…: that is the member's own server; a drill of a ${engine} member overwrites the scratch server, so give another one`,
+      );
+  }
   const server = new URL(url);
   // The drill chooses the scratch database names; a database in the URL is not used.
   server.pathname = '/';
-  return { member, serverUrl: server.toString(), rename: scratchRename(memberDatabases(member), tag) };
+  const databases = memberDatabases(member);
+  const rename = wholeServer
+    ? Object.fromEntries(databases.map((db) => [db, db]))
+    : scratchRename(databases, tag);
+  return { member, serverUrl: server.toString(), rename, wholeServer };
 }
 
 function dropWorkload(scratch: Scratch, password: string | undefined): Workload {
-  const parsed = parseConnectionUrl(scratch.serverUrl);
+  const parsed = parseConnectionUrl(scratch.serverUrl, 'primary', [memberEngine(scratch.member)]);
   const pw = parsed.password ?? password;
   return {
     name: scratch.member.name,
@@ -203,11 +227,12 @@ export async function runDrill(
       throw new UsageError(`--scratch ${name}=…: backup ${manifest.backupId} has no such member`);
   }
   const tag = request.tag ?? randomBytes(3).toString('hex');
-  const scratches = manifest.members.map((m) => scratchFor(m, request, tag));
+  const scratches = manifest.members.map((m) => scratchFor(m, request, tag, setup));
   // Scratch databases are dropped at the end, so they must be the drill's own: only those
   // checked absent beforehand are dropped (a server that cannot be checked fails its restore).
   const checked = new Set<string>();
   for (const s of scratches) {
+    if (s.wholeServer) continue;
     let taken: string[];
     try {
       taken = await existingDatabases(
@@ -233,7 +258,9 @@ export async function runDrill(
         backupId: manifest.backupId,
         only: [],
         targets: Object.fromEntries(scratches.map((s) => [s.member.name, s.serverUrl])),
-        rename: Object.fromEntries(scratches.map((s) => [s.member.name, s.rename])),
+        rename: Object.fromEntries(
+          scratches.filter((s) => !s.wholeServer).map((s) => [s.member.name, s.rename]),
+        ),
         force: false,
         verify: true,
         parallelism: request.parallelism,
@@ -251,6 +278,13 @@ export async function runDrill(
     for (const s of scratches) {
       if (request.keep) {
         cleanup.set(s.member.name, 'kept');
+        continue;
+      }
+      if (s.wholeServer) {
+        cleanup.set(
+          s.member.name,
+          'not dropped: no adapter for this engine; the scratch server holds the restore',
+        );
         continue;
       }
       if (!checked.has(s.member.name)) {

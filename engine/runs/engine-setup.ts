@@ -12,13 +12,22 @@ import {
 } from '../blueprint/index.ts';
 import { buildRegistry } from '../functions/index.ts';
 import type { FunctionRegistry } from '../functions/types.ts';
-import type { EngineKind } from '../model/index.ts';
+import type { Engine } from '../model/index.ts';
 
 export interface EngineSetup {
   readonly registry: FunctionRegistry;
-  readonly blueprintsByEngine: Partial<Record<EngineKind, LoadedBlueprint>>;
+  readonly blueprintsByEngine: Partial<Record<Engine, LoadedBlueprint>>;
   readonly blueprintsByName: Readonly<Record<string, LoadedBlueprint>>;
-  readonly capabilitiesByEngine: Partial<Record<EngineKind, AdapterCapabilities>>;
+  readonly capabilitiesByEngine: Partial<Record<Engine, AdapterCapabilities>>;
+}
+
+/**
+ * Engines that loaded blueprints protect but no adapter serves (e.g. `redis`): their
+ * `--db` URL schemes are accepted, and only generic functions can protect them.
+ */
+export function blueprintOnlyEngines(setup: EngineSetup): string[] {
+  const engines = Object.keys(setup.blueprintsByEngine);
+  return engines.filter((engine) => setup.capabilitiesByEngine[engine] === undefined).sort();
 }
 
 /**

@@ -1,4 +1,4 @@
-export { loadEngineSetup, type EngineSetup } from './engine-setup.ts';
+export { blueprintOnlyEngines, loadEngineSetup, type EngineSetup } from './engine-setup.ts';
 export { planBackup, runBackup, type BackupOutcome, type BackupRequest } from './backup.ts';
 export { runRestore, type RestoreOutcome, type RestoreRequest } from './restore.ts';
 export { memberDatabases, memberEngine, recordedMembers } from './member-record.ts';

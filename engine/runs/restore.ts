@@ -57,8 +57,8 @@ function targetFor(member: ManifestMember, request: RestoreRequest): MemberTarge
     throw new UsageError(
       `member "${member.name}": the backup records no endpoint; give --to ${member.name}=URL`,
     );
-  const parsed = parseConnectionUrl(url);
   const engine = memberEngine(member);
+  const parsed = parseConnectionUrl(url, 'primary', [engine]);
   if (parsed.engine !== engine) {
     throw new UsageError(`--to ${member.name}=…: a ${parsed.engine} URL for a ${engine} member`);
   }

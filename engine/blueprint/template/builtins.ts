@@ -44,6 +44,23 @@ export const TEMPLATE_BUILTINS: Readonly<Record<string, TemplateBuiltin>> = {
     description: 'toJson(x): x as compact JSON',
     call: ([x]) => JSON.stringify(x ?? null),
   },
+  lines: {
+    minArgs: 1,
+    maxArgs: 1,
+    description:
+      'lines(text): the lines of a command output, without line ends and without the trailing empty line, e.g. lines(x)[1]',
+    call: ([text]) => {
+      const lines = stringify(text).split(/\r?\n/);
+      if (lines.at(-1) === '') lines.pop();
+      return lines;
+    },
+  },
+  trim: {
+    minArgs: 1,
+    maxArgs: 1,
+    description: 'trim(text): text without leading and trailing whitespace',
+    call: ([text]) => stringify(text).trim(),
+  },
   contains: {
     minArgs: 2,
     maxArgs: 2,

@@ -16,7 +16,12 @@ import {
 } from '../../blueprint/index.ts';
 import { buildRegistry } from '../../functions/index.ts';
 import { workloadsFromArguments } from '../../model/index.ts';
-import { passwordFromEnvironment, runBlueprintTest } from '../../runs/index.ts';
+import {
+  blueprintOnlyEngines,
+  loadEngineSetup,
+  passwordFromEnvironment,
+  runBlueprintTest,
+} from '../../runs/index.ts';
 import { renderDrillReport } from './drill.ts';
 import { openRunDisplay } from './_run-display.ts';
 
@@ -66,7 +71,9 @@ export function registerBlueprint(program: Command): void {
     .action(async (file: string, flags: RenderFlags) => {
       const registry = buildRegistry(adapters.values());
       const loaded = await loadBlueprintFile(file, registry);
-      const [workload] = workloadsFromArguments([flags.db], [], passwordFromEnvironment());
+      const [workload] = workloadsFromArguments([flags.db], [], passwordFromEnvironment(), [
+        loaded.blueprint.spec.engine,
+      ]);
       if (!workload) return;
       const phases = renderAction({
         blueprint: loaded.blueprint,
@@ -106,7 +113,8 @@ export function registerBlueprint(program: Command): void {
     .option('-o, --output <format>', 'table or json', 'table')
     .action(
       async (file: string, flags: { db: string; scratch?: string; parallel: string; output: string }) => {
-        const [workload] = workloadsFromArguments([flags.db], [], passwordFromEnvironment());
+        const engines = blueprintOnlyEngines(await loadEngineSetup([file]));
+        const [workload] = workloadsFromArguments([flags.db], [], passwordFromEnvironment(), engines);
         if (!workload) return;
         const json = flags.output === 'json';
         const display = openRunDisplay('table');

@@ -13,7 +13,10 @@ const context = {
     owner: null,
   },
   backup: { id: 'b-1', strategy: 'freeze-snapshot' },
-  phases: { freeze: { status: 'skipped', output: { fence: null } } },
+  phases: {
+    freeze: { status: 'skipped', output: { fence: null } },
+    cli: { status: 'succeeded', output: { stdout: 'dir\r\n/var/lib/redis\r\n  42 \n' } },
+  },
   options: { parallelism: 4, force: false },
 };
 
@@ -44,6 +47,11 @@ describe('renderString', () => {
     ['${{ null }}x', 'x'],
     ['${{ -1.5 }}', -1.5],
     ['${{ workload.databases.length }}', 2],
+    ['${{ lines(phases.cli.output.stdout) }}', ['dir', '/var/lib/redis', '  42 ']],
+    ['${{ lines(phases.cli.output.stdout)[1] }}/dump.rdb', '/var/lib/redis/dump.rdb'],
+    ["${{ trim(lines(phases.cli.output.stdout)[2]) == '42' }}", true],
+    ["${{ lines('') }}", []],
+    ['${{ lines(phases.cli.output.stdout)[9] }}', null],
   ])('%s → %j', (template, expected) => {
     expect(renderString(template, context)).toEqual(expected);
   });

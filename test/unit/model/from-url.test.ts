@@ -57,3 +57,21 @@ describe('workloadsFromArguments', () => {
     expect(() => workloadsFromArguments(['redis://u:topsecret@h/0'])).toThrow(/^(?!.*topsecret)/);
   });
 });
+
+describe('engines without an adapter', () => {
+  it('accepts their scheme only when a blueprint names the engine, and needs a port', () => {
+    expect(() => workloadsFromArguments(['redis://127.0.0.1:6379'])).toThrow(
+      /unknown scheme "redis:".*a blueprint for it is given/,
+    );
+    const [w] = workloadsFromArguments(['cache=redis://:pw@127.0.0.1:6380'], [], undefined, ['redis']);
+    expect(w).toMatchObject({
+      name: 'cache',
+      engine: 'redis',
+      primary: { host: '127.0.0.1', port: 6380, url: 'redis://127.0.0.1:6380' },
+      credentials: { password: 'pw' },
+    });
+    expect(() => workloadsFromArguments(['redis://127.0.0.1'], [], undefined, ['redis'])).toThrow(
+      'give the port (Lifeboat knows no default for redis)',
+    );
+  });
+});
