@@ -233,8 +233,14 @@ export function repositorySuite(backend: SuiteBackend): void {
       const running = await repo.startBackup({ app: 'shop' });
       await running.put('dump', dataStream({ bytes: 2 * MiB, seed: 10 }));
       await repo.putReport(ids[0] ?? '', 'drill', { passed: true });
+      await repo.putReport(ids[1] ?? '', 'drill', { passed: false });
+      expect(await keysUnder(store, `reports/${ids[0] ?? ''}/`)).toHaveLength(1);
       const during = await repo.prune({ policy: { keepLast: 1 } });
+      // the removed backup's drill reports go with it; the kept backup's stay
       expect(await keysUnder(store, `reports/${ids[0] ?? ''}/`)).toEqual([]);
+      expect((await repo.readReports(ids[1] ?? '', 'drill')).map((r) => r.report)).toEqual([
+        { passed: false },
+      ]);
       expect(during.removed).toEqual([ids[0]]);
       expect(during.chunksDeleted).toBe(0);
       expect(during.deferredReason).toMatch(new RegExp(`backup ${running.backupId} in progress`));
