@@ -135,14 +135,17 @@ function lastDrillOf(drills: readonly DrillView[]): LastDrill | null {
   };
 }
 
+/** Members by name (the manifest lists them in cut order, which varies between backups). */
 function membersOf(manifest: Manifest): MemberView[] {
-  return manifest.members.map((m) => ({
-    name: m.name,
-    engine: m.engine ?? null,
-    strategy: m.details.strategy ?? null,
-    guarantee: m.guarantee ?? null,
-    databases: (m.details.databases ?? '').split(',').filter(Boolean),
-  }));
+  return [...manifest.members]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((m) => ({
+      name: m.name,
+      engine: m.engine ?? null,
+      strategy: m.details.strategy ?? null,
+      guarantee: m.guarantee ?? null,
+      databases: (m.details.databases ?? '').split(',').filter(Boolean),
+    }));
 }
 
 /** Group backups (any order) by application; each group's backups oldest first. */
@@ -187,7 +190,7 @@ function detailOf(
         : 'backed up; never drilled',
     policy: manifest.labels.policy ?? null,
     repository: location,
-    members: manifest.members.map((m) => m.name),
+    members: manifest.members.map((m) => m.name).sort(),
     lastBackup: lastView && {
       id: lastView.id,
       completedAt: lastView.completedAt,

@@ -207,14 +207,11 @@ export function createDashboardServer(options: DashboardServerOptions): Dashboar
           throw new DashboardHttpError(405, 'actions exist only in cluster mode (served by the controller)');
         const body = await readJsonBody(req);
         if (sub === 'backups') return reply(201, await actions.createBackup(caller, namespace, name));
-        if (sub === 'drills') {
-          sendJson(
-            res,
+        if (sub === 'drills')
+          return reply(
             201,
             await actions.createDrill(caller, namespace, name, stringField(body, 'backupId', false)),
           );
-          return;
-        }
         if (sub === 'restores') {
           const request: RestoreRequestBody = {
             backupId: stringField(body, 'backupId', true) ?? '',

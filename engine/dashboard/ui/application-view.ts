@@ -4,7 +4,13 @@
  */
 import { html } from 'htm/preact';
 import { useMemo } from 'preact/hooks';
-import type { ApplicationDetail, BackupView, DashboardInfo, DrillView } from '../api-types.ts';
+import type {
+  ApplicationDetail,
+  BackupView,
+  DashboardInfo,
+  DrillView,
+  TableDifference,
+} from '../api-types.ts';
 import { ActionsPanel } from './actions-panel.ts';
 import { drillRecovery, durationAndSize, freezeDistribution } from './application-charts.ts';
 import { Chart } from './chart.ts';
@@ -97,6 +103,10 @@ function Detail({ app, info, reload }: { app: ApplicationDetail; info: Dashboard
   `;
 }
 
+function sizeText(b: BackupView): string {
+  return `took ${duration(b.durationSeconds)}, ${bytes(b.bytes)} (${bytes(b.storedBytes)} new)`;
+}
+
 function Timeline({ backups }: { backups: readonly BackupView[] }) {
   const newestFirst = [...backups].reverse();
   return html`<section aria-labelledby="timeline-h">
@@ -111,10 +121,7 @@ function Timeline({ backups }: { backups: readonly BackupView[] }) {
                   <time datetime=${b.startedAt ?? ''}>${instant(b.startedAt)}</time>
                   <span><${PhaseBadge} phase=${b.phase} /></span>
                   <span class="tl-id">${b.id}</span>
-                  <span
-                    >took ${duration(b.durationSeconds)}, ${bytes(b.bytes)} (${bytes(b.storedBytes)}
-                    new)</span
-                  >
+                  <span>${sizeText(b)}</span>
                   <span>freeze window ${ms(b.freezeWindowMs)}</span>
                   ${b.message && html`<span class="reason">${b.message}</span>`}
                 </li>`,
@@ -122,6 +129,11 @@ function Timeline({ backups }: { backups: readonly BackupView[] }) {
           </ol>`
     }
   </section>`;
+}
+
+function differenceText(d: TableDifference): string {
+  const side = (f: TableDifference['expected']) => (f ? `${f.rows} rows` : 'absent');
+  return `expected ${side(d.expected)}, got ${side(d.actual)}`;
 }
 
 function Drills({ drills }: { drills: readonly DrillView[] }) {
@@ -157,9 +169,7 @@ function Drills({ drills }: { drills: readonly DrillView[] }) {
                               ${d.differences.map(
                                 (x) =>
                                   html`<li>
-                                    <code>${x.member}: ${x.table}</code> expected
-                                    ${x.expected ? `${x.expected.rows} rows` : 'absent'}, got
-                                    ${x.actual ? `${x.actual.rows} rows` : 'absent'}
+                                    <code>${x.member}: ${x.table}</code>${` ${differenceText(x)}`}
                                   </li>`,
                               )}
                             </ul>`

@@ -76,8 +76,9 @@ function ApplicationsTable({ apps }: { apps: ApplicationSummary[] }) {
               <td>
                 ${
                   a.lastDrill
-                    ? html`${a.lastDrill.passed ? 'passed' : html`<strong>failed</strong>`}
-                        <time datetime=${a.lastDrill.at} title=${instant(a.lastDrill.at)}
+                    ? html`${a.lastDrill.passed ? 'passed ' : html`<strong>failed</strong> `}<time
+                          datetime=${a.lastDrill.at}
+                          title=${instant(a.lastDrill.at)}
                           >${ago(a.lastDrill.at)}</time
                         >`
                     : 'never'

@@ -79,7 +79,7 @@ function App() {
       >Skip to content</a
     >
     <header>
-      <p class="brand"><span aria-hidden="true">⛵ </span>Lifeboat</p>
+      <p class="brand">Lifeboat</p>
       <nav aria-label="Main">
         <ul>
           ${NAV.map(
