@@ -24,3 +24,6 @@ export type { ControllerOptions, LeaderElectionOptions } from './options.ts';
 export { RESOURCES, apiVersionOf, collectionPath, resourceName, type ResourceRef } from './resources.ts';
 export type { EventRecorder, EventTarget } from './events.ts';
 export { jsonLogger, silentLogger, type Logger, type LogFields, type LogLevel } from './logger.ts';
+export { startController, type ControllerHandle } from './controller.ts';
+export { openRepositoryOf } from './repository-access.ts';
+export { ActionFailure } from './action-failure.ts';

@@ -4,6 +4,7 @@
  * order and ignores what they throw (an observer can never fail or stall an action).
  * Nothing here carries a secret: names, numbers and redacted messages only.
  */
+import type { Manifest } from '../repository/index.ts';
 
 /** The kinds of action the controller runs. */
 export type ActionKind = 'Backup' | 'Restore' | 'Drill';
@@ -70,6 +71,8 @@ export interface ActionFinished extends ActionRef {
   /** Backup: the committed backup's id; Restore/Drill: the backup used. */
   readonly backupId: string | undefined;
   readonly members: readonly ActionMember[];
+  /** Backup that succeeded: its committed manifest (bytes per database, cut window, completion time). */
+  readonly manifest?: Manifest;
   /** Drill only. */
   readonly drill?: {
     readonly passed: boolean;

@@ -5,6 +5,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from './logger.ts';
 import type { ActionObserver } from './observer.ts';
+import type { PolicyReconcilerOptions } from './policy/index.ts';
 import type { ResourceRef } from './resources.ts';
 import type { Reconciler, Runnable } from './types.ts';
 
@@ -42,6 +43,8 @@ export interface ControllerOptions {
   /** Resources to cache even though no reconciler declares them. */
   readonly extraWatches?: readonly ResourceRef[];
   readonly observers?: readonly ActionObserver[];
+  /** BackupPolicy reconciler options (tests inject a clock); `false` leaves it out. @default {} */
+  readonly policy?: Omit<PolicyReconcilerOptions, 'openRepository'> | false;
   /** Leave out the built-in Backup/Restore/Drill reconcilers (framework tests). @default false */
   readonly withoutBuiltinReconcilers?: boolean;
   /** Re-enqueue every cached object this often. @default 300000 (5 min) */

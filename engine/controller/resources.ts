@@ -1,8 +1,18 @@
 /**
  * The API resources the controller lists and watches, by group/version/plural (no
- * schemas here: the Lifeboat kinds' schemas live in `engine/kube/api/`).
+ * schemas here: the Lifeboat kinds' schemas and names live in `engine/kube/api/`).
  */
-import { API_GROUP, API_VERSION_NAME } from './api-names.ts';
+import {
+  ALL_RESOURCES,
+  GROUP,
+  VERSION,
+  backupPolicyResource,
+  backupResource,
+  blueprintResource,
+  drillResource,
+  repositoryResource,
+  restoreResource,
+} from '../kube/api/v1alpha1/index.ts';
 
 export interface ResourceRef {
   /** `''` for the core group. */
@@ -13,21 +23,21 @@ export interface ResourceRef {
   readonly namespaced: boolean;
 }
 
-const lifeboat = (kind: string, plural: string): ResourceRef => ({
-  group: API_GROUP,
-  version: API_VERSION_NAME,
-  plural,
-  kind,
+const lifeboat = (descriptor: (typeof ALL_RESOURCES)[number]): ResourceRef => ({
+  group: GROUP,
+  version: VERSION,
+  plural: descriptor.plural,
+  kind: descriptor.kind,
   namespaced: true,
 });
 
 export const RESOURCES = {
-  blueprints: lifeboat('Blueprint', 'blueprints'),
-  repositories: lifeboat('Repository', 'repositories'),
-  backupPolicies: lifeboat('BackupPolicy', 'backuppolicies'),
-  backups: lifeboat('Backup', 'backups'),
-  restores: lifeboat('Restore', 'restores'),
-  drills: lifeboat('Drill', 'drills'),
+  blueprints: lifeboat(blueprintResource),
+  repositories: lifeboat(repositoryResource),
+  backupPolicies: lifeboat(backupPolicyResource),
+  backups: lifeboat(backupResource),
+  restores: lifeboat(restoreResource),
+  drills: lifeboat(drillResource),
   namespaces: { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false },
   statefulSets: {
     group: 'apps',

@@ -1,6 +1,7 @@
 /** Explicit list of CLI commands: each module adds its subcommand(s) to the program. */
 import type { Command } from 'commander';
 import { registerBackup } from './backup.ts';
+import { registerController } from './controller.ts';
 import { registerDrill } from './drill.ts';
 import { registerDashboard } from './dashboard.ts';
 import { registerBlueprint } from './blueprint.ts';
@@ -26,4 +27,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerPrune,
   registerDiscover,
   registerDashboard,
+  registerController,
 ];

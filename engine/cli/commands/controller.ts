@@ -1,0 +1,117 @@
+/**
+ * `lifeboat controller`: the Kubernetes controller (watches Lifeboat CRs, runs Backups,
+ * Restores and Drills in-process, BackupPolicy schedules), with the Prometheus endpoint.
+ * Runs until SIGTERM/SIGINT, then stops cleanly: in-flight actions are aborted and marked,
+ * the Lease is released, the metrics server closes.
+ */
+import type { Command } from 'commander';
+import { startController, type ActionObserver } from '../../controller/index.ts';
+import { jsonLogger } from '../../controller/logger.ts';
+import { loadKubeConfig } from '../../kube/index.ts';
+import { createMetrics, MetricsRecorder, startMetricsServer } from '../../metrics/index.ts';
+import { count } from './_repository-options.ts';
+
+interface ControllerFlags {
+  readonly kubeconfig?: string;
+  readonly namespace?: string[];
+  readonly allNamespaces?: boolean;
+  readonly clusterName?: string;
+  readonly metricsPort: number;
+  readonly leaderElectionNamespace?: string;
+  readonly leaderElection: boolean;
+  readonly identity?: string;
+  readonly blueprint?: string[];
+}
+
+/** The controller's action notifications as metric updates. */
+function metricsObserver(recorder: MetricsRecorder): ActionObserver {
+  const kind = (k: string) => k.toLowerCase() as 'backup' | 'restore' | 'drill';
+  return {
+    onActionStarted: (e) => {
+      recorder.started(kind(e.kind), { namespace: e.namespace, application: e.application ?? '' });
+    },
+    onActionFinished: (e) => {
+      const subject = { namespace: e.namespace, application: e.application ?? '' };
+      const result = e.result === 'Succeeded' ? 'succeeded' : 'failed';
+      if (e.kind === 'Backup')
+        recorder.finished({
+          kind: 'backup',
+          ...subject,
+          result,
+          durationSeconds: e.durationSeconds,
+          ...(e.manifest && { manifest: e.manifest }),
+        });
+      else if (e.kind === 'Restore')
+        recorder.finished({ kind: 'restore', ...subject, result, durationSeconds: e.durationSeconds });
+      else
+        recorder.finished({
+          kind: 'drill',
+          ...subject,
+          passed: e.drill?.passed ?? false,
+          ...(e.drill && { restoreSeconds: e.drill.recoverySeconds }),
+        });
+    },
+  };
+}
+
+export function registerController(program: Command): void {
+  program
+    .command('controller')
+    .description('run the Kubernetes controller (Backup, Restore, Drill, BackupPolicy) until SIGTERM')
+    .option('--kubeconfig <path>', 'kubeconfig file (else KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('-n, --namespace <ns...>', 'watch only these namespaces (default: all)')
+    .option('-A, --all-namespaces', 'watch every namespace (the default)')
+    .option(
+      '--cluster-name <name>',
+      'cluster identity recorded in backups (else LIFEBOAT_CLUSTER, kube-system UID)',
+    )
+    .option('--metrics-port <port>', 'Prometheus /metrics, /healthz, /readyz (0: any free port)', count, 9464)
+    .option('--leader-election-namespace <ns>', 'namespace of the Lease (default: the kubeconfig namespace)')
+    .option('--no-leader-election', 'act without a Lease (only ever run ONE instance this way)')
+    .option('--identity <id>', 'this instance in the Lease and in status.runner (default: hostname-random)')
+    .action(async (flags: ControllerFlags, command: Command) => {
+      const debug = command.optsWithGlobals<{ debug?: boolean }>().debug ?? false;
+      const log = jsonLogger({ level: debug ? 'debug' : 'info' });
+      const kubeConfig = loadKubeConfig(flags.kubeconfig);
+      const metrics = createMetrics();
+      let synced = false;
+      const server = await startMetricsServer({
+        registry: metrics.registry,
+        port: flags.metricsPort,
+        ready: () => synced,
+      });
+      log.info('metrics listening', { url: server.url });
+      const controller = await startController({
+        kubeConfig,
+        ...(!flags.allNamespaces && flags.namespace && { namespaces: flags.namespace }),
+        ...(flags.clusterName !== undefined && { clusterName: flags.clusterName }),
+        ...(flags.identity !== undefined && { identity: flags.identity }),
+        leaderElection: flags.leaderElection
+          ? {
+              ...(flags.leaderElectionNamespace !== undefined && {
+                namespace: flags.leaderElectionNamespace,
+              }),
+            }
+          : false,
+        observers: [metricsObserver(new MetricsRecorder(metrics))],
+        logger: log,
+      });
+      void controller.synced.then(() => {
+        synced = true;
+      });
+      // Keeps the process alive while watches reconnect (their timers do not).
+      const keepAlive = setInterval(() => undefined, 1 << 30);
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGTERM', () => {
+          resolve('SIGTERM');
+        });
+        process.once('SIGINT', () => {
+          resolve('SIGINT');
+        });
+      });
+      log.info('signal received; stopping', { signal });
+      await controller.stop();
+      await server.close();
+      clearInterval(keepAlive);
+    });
+}
