@@ -26,6 +26,7 @@ const t0 = performance.now();
 const repo = await Repository.open(new LocalStore(process.env.BENCH_REPO ?? ''), {
   key: loadKeySecret(),
   ...(process.env.BENCH_CONCURRENCY ? { uploadConcurrency: Number(process.env.BENCH_CONCURRENCY) } : {}),
+  ...(process.env.BENCH_SEAL_THREADS ? { sealThreads: Number(process.env.BENCH_SEAL_THREADS) } : {}),
 });
 const writer = await repo.startBackup({ app: 'bench' });
 await writer.put('dump.sql', process.env.BENCH_NODE_STREAM ? process.stdin : stdinPieces());

@@ -1,11 +1,13 @@
 /**
- * An open backup: the ArtifactSink adapters write into. Each artifact stream is
- * chunked on the main thread (gear scan + HMAC id), and each new chunk is compressed
- * (libuv pool) and encrypted, then uploaded, with a bounded number of chunks in
- * flight: memory stays ≈ uploadConcurrency × max chunk size whatever the stream
- * size. Chunks already in the repository are referenced, not uploaded (and their
- * object-lock retention extended to this backup's). Nothing is visible until
- * `commit` writes the manifest, the commit point.
+ * An open backup: the ArtifactSink adapters write into. The main thread reads each
+ * artifact stream and finds chunk boundaries (the serial part); every chunk then
+ * moves (transferred, not copied) to a seal worker that computes its id, and, if
+ * the chunk is new, compresses and encrypts it there, in parallel with the others;
+ * the main thread writes the sealed object and hands the memory back to the chunker.
+ * A bounded number of chunks is in flight: memory stays ≈ uploadConcurrency × max
+ * chunk size whatever the stream size. Chunks already in the repository are
+ * referenced, not uploaded (and their object-lock retention extended to this
+ * backup's). Nothing is visible until `commit` writes the manifest, the commit point.
  */
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -13,6 +15,7 @@ import type { ArtifactSink } from '../../adapters/types.ts';
 import { RepositoryError } from '../errors.ts';
 import { Chunker } from './chunker.ts';
 import { seal } from './codec.ts';
+import { SealPool, type HeldChunk } from './seal-pool.ts';
 import {
   CHUNK_PREFIX,
   chunkIdOfKey,
@@ -103,6 +106,8 @@ export class BackupWriter implements ArtifactSink {
   /** Chunk id → its upload while in flight. */
   readonly #pending = new Map<string, Promise<void>>();
   readonly #lock: HeldLock;
+  /** Started with the first artifact, stopped at commit/abort. */
+  #pool: SealPool | undefined;
   #failure: unknown;
   #state: 'open' | 'committed' | 'aborted' = 'open';
   #stats = { bytesIn: 0, chunks: 0, newChunks: 0, newBytesStored: 0, newBytesPlain: 0 };
@@ -225,41 +230,25 @@ export class BackupWriter implements ArtifactSink {
     }
   }
 
+  /**
+   * Take one chunk: its place in the manifest is fixed now, its id arrives from the
+   * worker. Waits only for a free slot (that is the backpressure on the reader).
+   */
   async #chunk(
     artifact: ManifestArtifact,
     chunk: Buffer,
     mine: Set<Promise<void>>,
     chunker: Chunker,
   ): Promise<void> {
-    const id = this.#ctx.chunkId(chunk);
-    artifact.chunks.push([id, chunk.length]);
-    artifact.bytes += chunk.length;
-    this.#stats.bytesIn += chunk.length;
+    const length = chunk.length;
+    const ref: [string, number] = ['', length];
+    artifact.chunks.push(ref);
+    artifact.bytes += length;
+    this.#stats.bytesIn += length;
     this.#stats.chunks++;
-    if (this.#seen.has(id)) {
-      // stored by another artifact, maybe still in flight: this put resolves only once
-      // it is durable too
-      const pending = this.#pending.get(id);
-      if (pending) mine.add(pending);
-      chunker.recycle(chunk);
-      return;
-    }
-    this.#seen.add(id);
-    const isNew = !this.#known.has(id);
-    if (!isNew) {
-      this.#reusedExisting.add(id);
-      if (this.#retention().retention === undefined) {
-        chunker.recycle(chunk);
-        return;
-      }
-    }
     // a bounded number of chunks in flight: this is what bounds memory
     await this.#slots.acquire();
-    const task = (isNew ? this.#upload(id, chunk) : this.#extend(id, chunk))
-      // only once stored: until then the bytes may still be read (compression, upload)
-      .then(() => {
-        chunker.recycle(chunk);
-      })
+    const task = this.#store(ref, chunk, chunker)
       .catch((error: unknown) => {
         this.#failure ??= error;
       })
@@ -270,31 +259,67 @@ export class BackupWriter implements ArtifactSink {
       });
     this.#tasks.add(task);
     mine.add(task);
-    this.#pending.set(id, task);
-    void task.finally(() => this.#pending.delete(id));
   }
 
-  async #upload(id: string, chunk: Buffer): Promise<void> {
-    const sealed = await seal(chunk, {
-      key: this.#ctx.dataKey,
-      level: this.#ctx.config.compression.level,
-      context: id,
-    });
+  #sealPool(): SealPool {
+    this.#pool ??= new SealPool(
+      {
+        dataKey: this.#ctx.dataKey,
+        idKey: this.#ctx.idKey,
+        level: this.#ctx.config.compression.level,
+      },
+      this.#ctx.sealThreads,
+    );
+    return this.#pool;
+  }
+
+  /** Id the chunk, then store it, reference it, or wait for its twin in flight. */
+  async #store(ref: [string, number], chunk: Buffer, chunker: Chunker): Promise<void> {
+    const held = await this.#sealPool().hash(chunk, true);
+    const id = held.id;
+    ref[0] = id;
+    if (this.#seen.has(id)) {
+      chunker.recycle(await held.release());
+      // stored by another chunk, maybe still in flight: this put resolves only once it
+      // is durable too
+      await this.#pending.get(id);
+      return;
+    }
+    this.#seen.add(id);
+    const isNew = !this.#known.has(id);
+    if (!isNew) this.#reusedExisting.add(id);
+    const work = isNew ? this.#upload(id, held, chunker) : this.#extend(id, held, chunker);
+    this.#pending.set(id, work);
+    try {
+      await work;
+    } finally {
+      this.#pending.delete(id);
+    }
+  }
+
+  async #upload(id: string, held: HeldChunk, chunker: Chunker): Promise<void> {
+    const sealed = await held.seal(id);
     await this.#ctx.store.put(chunkKey(id), sealed.parts, this.#retention());
+    // only once stored: until then the chunk's memory may be one of the written parts
+    chunker.recycle(sealed.memory);
     this.#stats.newChunks++;
     this.#stats.newBytesStored += sealed.size;
-    this.#stats.newBytesPlain += chunk.length;
+    this.#stats.newBytesPlain += held.length;
   }
 
   /** A reused chunk must stay locked as long as this backup: extend, or rewrite if refused. */
-  async #extend(id: string, chunk: Buffer): Promise<void> {
-    if (this.#retainUntil === undefined || this.#lockMode === undefined || !this.#ctx.store.supportsLock)
+  async #extend(id: string, held: HeldChunk, chunker: Chunker): Promise<void> {
+    if (this.#retainUntil === undefined || this.#lockMode === undefined || !this.#ctx.store.supportsLock) {
+      chunker.recycle(await held.release());
       return;
+    }
     try {
       await this.#ctx.store.extendRetention(chunkKey(id), this.#lockMode, this.#retainUntil);
     } catch {
-      await this.#upload(id, chunk);
+      await this.#upload(id, held, chunker);
+      return;
     }
+    chunker.recycle(await held.release());
   }
 
   #retention(): { retention?: { mode: LockMode; until: Date } } {
@@ -313,6 +338,7 @@ export class BackupWriter implements ArtifactSink {
     const where = this.#ctx.store.location;
     try {
       await Promise.all(this.#tasks);
+      await this.#closePool();
       if (this.#failure !== undefined) throw asError(this.#failure);
       if (!this.#lock.fresh) await this.#recheckReused();
       const names = new Set(this.#artifacts.map((a) => a.member));
@@ -373,11 +399,18 @@ export class BackupWriter implements ArtifactSink {
     }
   }
 
+  async #closePool(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = undefined;
+    await pool?.close();
+  }
+
   /** Give up: no manifest is written; uploaded chunks become orphans for prune. */
   async abort(): Promise<void> {
     if (this.#state === 'committed') return;
     this.#state = 'aborted';
     await Promise.allSettled(this.#tasks);
+    await this.#closePool();
     await this.#lock.release().catch(() => undefined);
   }
 }

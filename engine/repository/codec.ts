@@ -6,12 +6,12 @@
  *
  * The GCM additional data is the 2-byte header plus a context string (the chunk id,
  * or `manifest:<backup id>`), so a valid object moved to another name, or a flag
- * flipped, fails authentication. Compression runs on the libuv pool (async zlib),
- * leaving the main thread free for chunking and hashing.
+ * flipped, fails authentication. `seal`/`unseal` compress on the libuv pool (async
+ * zlib); chunks of a backup are sealed by `sealSync` in worker threads instead.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { constants, zstdCompress, zstdDecompress } from 'node:zlib';
+import { constants, zstdCompress, zstdCompressSync, zstdDecompress, type ZstdOptions } from 'node:zlib';
 
 const FORMAT = 1;
 const FLAG_ZSTD = 1;
@@ -34,24 +34,54 @@ export interface SealOptions {
 /** Why an object could not be opened: the caller adds which backup/artifact/chunk. */
 export class SealError extends Error {}
 
+/** A sealed object as pieces to be written in order (no copy is made to join them). */
+export interface Sealed {
+  readonly parts: Buffer[];
+  readonly size: number;
+}
+
+function zstdOptions(plain: Uint8Array, level: number): ZstdOptions {
+  // one output buffer about as large as the compressed data: no growing, no joining
+  return {
+    chunkSize: Math.max(64 * 1024, plain.length >>> 1),
+    params: { [constants.ZSTD_c_compressionLevel]: level },
+  };
+}
+
+function wantsCompression(plain: Uint8Array, level: number): boolean {
+  return level > 0 && plain.length > 64;
+}
+
 /**
- * Compress (when it shrinks the data) and encrypt `plain`. Returns the object as
- * pieces to be written in order, so no extra copy is made to join them.
+ * Compress (when it shrinks the data) and encrypt `plain`, compressing on the libuv
+ * pool. Returns the object as pieces to be written in order.
  */
-export async function seal(plain: Buffer, options: SealOptions): Promise<{ parts: Buffer[]; size: number }> {
+export async function seal(plain: Buffer, options: SealOptions): Promise<Sealed> {
   const level = options.level ?? 1;
+  const packed = wantsCompression(plain, level)
+    ? await compress(plain, zstdOptions(plain, level))
+    : undefined;
+  return encrypt(plain, packed, options);
+}
+
+/**
+ * `seal` on the calling thread: what the seal workers run (they are the parallelism).
+ * A part may be `plain` itself (stored uncompressed and unencrypted).
+ */
+export function sealSync(plain: Buffer, options: SealOptions): Sealed {
+  const level = options.level ?? 1;
+  const packed = wantsCompression(plain, level)
+    ? zstdCompressSync(plain, zstdOptions(plain, level))
+    : undefined;
+  return encrypt(plain, packed, options);
+}
+
+function encrypt(plain: Buffer, packed: Buffer | undefined, options: SealOptions): Sealed {
   let body = plain;
   let flags = 0;
-  if (level > 0 && plain.length > 64) {
-    // one output buffer as large as the input: a single trip to the thread pool
-    const packed = await compress(plain, {
-      chunkSize: Math.max(64 * 1024, plain.length >>> 1),
-      params: { [constants.ZSTD_c_compressionLevel]: level },
-    });
-    if (packed.length < plain.length) {
-      body = packed;
-      flags |= FLAG_ZSTD;
-    }
+  if (packed !== undefined && packed.length < plain.length) {
+    body = packed;
+    flags |= FLAG_ZSTD;
   }
   if (options.key === undefined) {
     const header = Buffer.of(FORMAT, flags);

@@ -8,12 +8,16 @@ export interface RepositoryContext {
   readonly config: RepositoryConfig;
   /** AES key of chunks and manifests; undefined in an unencrypted repository. */
   readonly dataKey: Buffer | undefined;
+  /** HMAC key of chunk ids; undefined in an unencrypted repository (plain SHA-256). */
+  readonly idKey: Buffer | undefined;
   readonly chunkId: ChunkIdFn;
   readonly gear: Uint32Array;
   /** Lifetime of lock objects; refreshed every third of it. */
   readonly lockTtlMs: number;
   /** Chunks sealed/uploaded at once per backup (memory ≈ this × max chunk size). */
   readonly uploadConcurrency: number;
+  /** Worker threads that hash and seal a backup's chunks. */
+  readonly sealThreads: number;
 }
 
 export const CHUNK_PREFIX = 'chunks/';

@@ -26,6 +26,7 @@ import { MANIFEST_PREFIX, manifestContext, manifestKey, type RepositoryContext }
 import { deriveKeys, keyMatches, newSalt } from './keys.ts';
 import { isBackupId, parseManifest, type Manifest, type ManifestArtifact } from './manifest.ts';
 import { NotFoundError, type LockMode, type ObjectStore } from './object-store.ts';
+import { defaultSealThreads } from './seal-pool.ts';
 import { prune, type PruneOptions, type PruneReport } from './prune.ts';
 import { describeStoreError } from './store-errors.ts';
 
@@ -47,6 +48,8 @@ export interface OpenOptions {
   readonly lockTtlMs?: number;
   /** Chunks in flight per backup. @default 8 */
   readonly uploadConcurrency?: number;
+  /** Worker threads hashing and sealing chunks (compression, encryption). @default one per core, ≤ 8 */
+  readonly sealThreads?: number;
 }
 
 export interface BackupSummary {
@@ -207,10 +210,12 @@ export class Repository {
       store,
       config,
       dataKey,
+      idKey,
       chunkId: chunkIdFunction(idKey),
       gear,
       lockTtlMs: options.lockTtlMs ?? 10 * 60_000,
       uploadConcurrency: options.uploadConcurrency ?? 8,
+      sealThreads: options.sealThreads ?? defaultSealThreads(),
     });
   }
 
