@@ -67,9 +67,12 @@ export async function probe(workload: Workload, signal: AbortSignal): Promise<Pr
       databases,
       privileges: privilegesOf(status),
       limitations: limitationsOf(info),
-      // FerretDB has no fsync command; no server gets a pinned snapshot from this adapter yet
-      // (pin-snapshot.ts), so an application-consistent cut captures it inside the fence window.
-      allows: { fence: info.ferretdb === undefined, pinSnapshot: false },
+      // In a cross-service cut this member is read inside the other members' fence window
+      // (no server gets a pinned snapshot from this adapter yet: pin-snapshot.ts). It is not
+      // fenced itself: FerretDB has no fsync command, and MongoDB's fsyncLock is not bound to
+      // a session, so a Lifeboat killed while holding it would leave the server refusing
+      // writes (the cut requires every fence to go with its holder's sessions).
+      allows: { fence: false, pinSnapshot: false },
     };
   });
 }

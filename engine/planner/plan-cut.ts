@@ -29,9 +29,10 @@ import type { ConsistentCut, CutMember } from './types.ts';
  *   as long as the capture: the executor bounds it by the freeze deadline and spools the
  *   capture locally so storing it in the repository happens after the release. Because of
  *   that window every pinned member is fenced when unpinned members exist. An unpinned
- *   member that can itself be fenced (MongoDB's fsyncLock) is fenced too, which also gives
- *   its capture a point in time of its own: `causal`. Two unfenced in-window members are
- *   not causal with each other (neither capture is atomic).
+ *   member whose server allows a session-bound fence is fenced too, which also gives its
+ *   capture a point in time of its own: `causal` (MongoDB's fsyncLock is not offered: it
+ *   outlives a killed Lifeboat, see adapters/mongodb/probe.ts). Two unfenced in-window
+ *   members are not causal with each other (neither capture is atomic).
  */
 export function planCut(
   workloads: readonly Workload[],
