@@ -37,25 +37,43 @@ export class RawKube {
   private readonly groups: readonly string[];
   private readonly discovered = new Map<string, Map<string, ResourceInfo>>();
 
-  constructor(kubeconfig: string, options: RawKubeOptions = {}) {
-    this.kc.loadFromFile(kubeconfig);
+  /** `kubeconfig`: a kubeconfig file path, or a loaded KubeConfig (not modified). */
+  constructor(kubeconfig: string | KubeConfig, options: RawKubeOptions = {}) {
+    if (typeof kubeconfig === 'string') this.kc.loadFromFile(kubeconfig);
+    else this.kc.loadFromString(kubeconfig.exportConfig());
     this.as = options.as;
     this.groups = options.groups ?? [];
   }
 
   /** The same connection, impersonating `user` (with `groups`). */
   impersonate(user: string, groups: readonly string[] = []): RawKube {
-    const clone = new RawKube('', { as: user, groups });
-    clone.kc.loadFromString(this.kc.exportConfig());
-    return clone;
+    return new RawKube(this.kc, { as: user, groups });
   }
 
+  /**
+   * One request; a 429 (e.g. "storage is (re)initializing" just after a CRD is
+   * established) is retried after its Retry-After, as client-go does, up to 20 times.
+   */
   async request(
     method: string,
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<RawResponse> {
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.once(method, path, body, headers);
+      if (res.status !== 429 || attempt >= 20) return { status: res.status, body: res.body };
+      const seconds = Number(res.retryAfter ?? '0.2');
+      await new Promise((r) => setTimeout(r, Math.min(Number.isFinite(seconds) ? seconds : 0.2, 1) * 1000));
+    }
+  }
+
+  private async once(
+    method: string,
+    path: string,
+    body: unknown,
+    headers: Record<string, string>,
+  ): Promise<RawResponse & { retryAfter?: string }> {
     const server = this.kc.getCurrentCluster()?.server;
     if (!server) throw new Error('kubeconfig has no current cluster');
     const url = new URL(path, server);
@@ -74,7 +92,7 @@ export class RawKube {
     const outgoing = options.headers as Record<string, string | string[]>;
     if (this.as !== undefined) outgoing['Impersonate-User'] = this.as;
     if (this.groups.length > 0) outgoing['Impersonate-Group'] = [...this.groups];
-    return new Promise((resolve, reject) => {
+    return new Promise<RawResponse & { retryAfter?: string }>((resolve, reject) => {
       const req = httpsRequest(options, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -86,7 +104,8 @@ export class RawKube {
           } catch {
             // not JSON: keep the text
           }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
+          const retryAfter = res.headers['retry-after'];
+          resolve({ status: res.statusCode ?? 0, body: parsed, ...(retryAfter ? { retryAfter } : {}) });
         });
         res.on('error', reject);
       });
