@@ -10,7 +10,12 @@
  * backups take from the writers, not only the fence. Last line:
  *   freeze p50_ms=<n> p99_ms=<n> max_ms=<n> writer_loss_pct=<n>
  * Env: FREEZE_N (backups, default 30), FREEZE_WRITERS (per database, default 2),
- * FREEZE_QUIET_MS (each quiet phase, default 5000), FREEZE_ROWS (seed rows, default 50000).
+ * FREEZE_QUIET_MS (each quiet phase, default 5000), FREEZE_ROWS (seed rows, default 50000),
+ * FREEZE_FERRETDB_DOCS (default 0: no third member; N > 0 adds a FerretDB member seeded with
+ * N documents, not written during the run so every backup reads the same size: it cannot
+ * pin a snapshot, so the cut reads it whole inside the fence window, and the window grows
+ * with N; writer figures stay PostgreSQL + MariaDB only).
+ * Also prints the median time of each cut step (prepareCut runs before the first fence).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,12 +25,15 @@ import pg from 'pg';
 import { workloadsFromArguments } from '../engine/model/index.ts';
 import { LocalStore, Repository } from '../engine/repository/index.ts';
 import { loadEngineSetup, runBackup } from '../engine/runs/index.ts';
-import { startMariadb, startPostgres } from '../testcontainers/index.ts';
+import { MongoClient } from 'mongodb';
+import type { RunEvent } from '../engine/executor/index.ts';
+import { startFerretdb, startMariadb, startPostgres, type FerretdbServer } from '../testcontainers/index.ts';
 
 const N = Number(process.env.FREEZE_N ?? 30);
 const WRITERS = Number(process.env.FREEZE_WRITERS ?? 2);
 const QUIET_MS = Number(process.env.FREEZE_QUIET_MS ?? 5000);
 const ROWS = Number(process.env.FREEZE_ROWS ?? 50_000);
+const FERRETDB_DOCS = Number(process.env.FREEZE_FERRETDB_DOCS ?? 0);
 const quiet = { signal: new AbortController().signal, onEvent: () => undefined };
 
 /** Nearest-rank percentile of sorted values. */
@@ -45,6 +53,13 @@ interface Counters {
 
 async function main(): Promise<void> {
   const [postgres, mariadb] = await Promise.all([startPostgres(), startMariadb()]);
+  const ferretdb: FerretdbServer | undefined = FERRETDB_DOCS > 0 ? await startFerretdb() : undefined;
+  const mongo = ferretdb
+    ? new MongoClient(`mongodb://${ferretdb.host}:${ferretdb.port}/?authSource=admin`, {
+        directConnection: true,
+        auth: { username: ferretdb.user, password: ferretdb.password },
+      })
+    : undefined;
   const work = mkdtempSync(join(tmpdir(), 'lifeboat-freeze-'));
   const stops: (() => Promise<void>)[] = [];
   try {
@@ -69,8 +84,25 @@ async function main(): Promise<void> {
       CREATE TABLE moves (id BIGINT PRIMARY KEY, sku VARCHAR(32) NOT NULL, qty INT NOT NULL);
       INSERT INTO moves SELECT seq, CONCAT('sku-', seq % 50), seq % 7 FROM seq_1_to_${ROWS};`);
     await seedMy.end();
+    if (mongo) {
+      await mongo.connect();
+      const events = mongo.db('events').collection<{ _id: number; kind: string; n: number }>('events');
+      for (let i = 0; i < FERRETDB_DOCS; i += 1000)
+        await events.insertMany(
+          Array.from({ length: Math.min(1000, FERRETDB_DOCS - i) }, (_, j) => ({
+            _id: i + j + 1,
+            kind: `kind-${(i + j) % 13}`,
+            n: i + j,
+          })),
+        );
+    }
 
-    const counters: Counters = { ops: 0, maxLatencyMs: 0, max: { postgres: 0, mariadb: 0 }, slow: 0 };
+    const counters: Counters = {
+      ops: 0,
+      maxLatencyMs: 0,
+      max: { postgres: 0, mariadb: 0 },
+      slow: 0,
+    };
     const state = { running: true };
     const loops: Promise<void>[] = [];
     const timed = async (db: 'postgres' | 'mariadb', write: () => Promise<unknown>) => {
@@ -132,10 +164,26 @@ async function main(): Promise<void> {
       [
         `orders=postgres://${postgres.user}@${postgres.host}:${postgres.port}/shop`,
         `stock=mysql://${mariadb.user}@${mariadb.host}:${mariadb.port}/stock`,
+        ...(ferretdb
+          ? [`events=mongodb://${ferretdb.user}@${ferretdb.host}:${ferretdb.port}/events?authSource=admin`]
+          : []),
       ],
       [],
-      (name) => (name === 'orders' ? postgres.password : mariadb.password),
+      (name) =>
+        name === 'orders'
+          ? postgres.password
+          : name === 'stock'
+            ? mariadb.password
+            : (ferretdb?.password ?? ''),
     );
+    // Time of each cut step, summed over members per backup (prepareCut is outside the window).
+    const stepTimes = new Map<string, number[]>();
+    const onEvent = (event: RunEvent) => {
+      if (event.type !== 'cut.end') return;
+      const perOp = new Map<string, number>();
+      for (const step of event.steps) perOp.set(step.op, (perOp.get(step.op) ?? 0) + step.ms);
+      for (const [op, ms] of perOp) stepTimes.set(op, [...(stepTimes.get(op) ?? []), ms]);
+    };
 
     await sleep(1000); // warm-up
     const before = await phase(() => sleep(QUIET_MS));
@@ -146,7 +194,7 @@ async function main(): Promise<void> {
           { application: { name: 'shop', workloads }, options: { parallelism: 1, consistency: 'app' } },
           setup,
           repo,
-          quiet,
+          { ...quiet, onEvent },
         );
         windows.push(result.cut?.fenceWindowMs ?? Number.NaN);
       }
@@ -166,11 +214,24 @@ async function main(): Promise<void> {
         `writer inserts/s: quiet_before=${r(before.opsPerS)} during_backups=${r(during.opsPerS)} quiet_after=${r(after.opsPerS)}\n` +
         `writer worst insert latency ms: quiet=${r(Math.max(before.maxLatencyMs, after.maxLatencyMs))} during_backups=${r(during.maxLatencyMs)} (postgres=${r(during.max.postgres)} mariadb=${r(during.max.mariadb)})\n` +
         `inserts over 100 ms: quiet=${before.slow + after.slow} during_backups=${during.slow}\n` +
+        (ferretdb ? `ferretdb member: ${FERRETDB_DOCS} documents, read inside the fence window\n` : '') +
+        `cut steps p50 ms (summed over members): ${[...stepTimes]
+          .map(
+            ([op, values]) =>
+              `${op}=${r(
+                percentile(
+                  [...values].sort((a, b) => a - b),
+                  50,
+                ),
+              )}`,
+          )
+          .join(' ')}\n` +
         `freeze p50_ms=${r(percentile(windows, 50))} p99_ms=${r(percentile(windows, 99))} max_ms=${r(windows.at(-1) ?? 0)} writer_loss_pct=${loss.toFixed(1)}\n`,
     );
   } finally {
     for (const stop of stops) await stop().catch(() => undefined);
-    await Promise.all([postgres.stop(), mariadb.stop()]);
+    await mongo?.close().catch(() => undefined);
+    await Promise.all([postgres.stop(), mariadb.stop(), ferretdb?.stop()]);
     rmSync(work, { recursive: true, force: true });
   }
 }
