@@ -2,8 +2,10 @@
  * `pinSnapshot`. MongoDB could pin a point in time with `readConcern: snapshot` and
  * `atClusterTime` on a replica set; that path is not implemented (no replica-set test
  * server to prove it), so this adapter detects what the server supports and always
- * refuses with a clear, non-retryable AdapterError: the planner then falls back to the
- * per-collection guarantee of `dump` (README.md).
+ * refuses with a clear, non-retryable AdapterError. The probe says so (`allows`), and an
+ * application-consistent cut then reads this member whole inside the other members' fence
+ * window (`causal-in-window`, engine/planner/plan-cut.ts); alone it gets the per-collection
+ * guarantee of `dump` (`unpinned`).
  */
 import { AdapterError } from '../../engine/errors.ts';
 import type { Workload } from '../../engine/model/index.ts';
