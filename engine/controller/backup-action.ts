@@ -5,6 +5,7 @@
  * and the guarantee each member got.
  */
 import { discover, toApplication } from '../kube/index.ts';
+import { readPvcStorageClasses } from '../kube/storage-classes.ts';
 import { parseBackup, type BackupObject } from '../kube/api/v1alpha1/index.ts';
 import { runBackup, type EngineSetup } from '../runs/index.ts';
 import { ActionFailure } from './action-failure.ts';
@@ -81,6 +82,8 @@ export function backupHandler(blueprints: () => ObjectCache): ActionKindHandler<
               ...(o.spec.strategy && { strategy: o.spec.strategy }),
             },
             cluster: run.cluster,
+            // Recorded for restores in other clusters; informational, so a failed read does not fail the backup.
+            storageClasses: await readPvcStorageClasses(run.kube, namespace).catch(() => ({})),
             labels: {
               'lifeboat.dev/namespace': namespace,
               'lifeboat.dev/backup': o.metadata.name,

@@ -1,13 +1,15 @@
 /**
  * Restore CR → one in-process `runRestore` of a backup of the namespace's Repository into
- * the workloads discovered in the target namespace (each member into the workload of the
- * same name), verified against the capture fingerprints. Non-empty target databases are
+ * the workloads discovered in the target namespace (each member into the workload of its
+ * recorded owner or name, after namespace/storage-class mapping: `engine/runs/restore-mapping.ts`;
+ * the backup may come from another cluster), verified against the capture fingerprints. Non-empty target databases are
  * refused unless `spec.force`. The target namespace must be the Restore's own: a Restore
  * can never write into another namespace through the controller's rights.
  */
 import { discover, type DiscoveredWorkload } from '../kube/index.ts';
 import { parseRestore, type RestoreObject } from '../kube/api/v1alpha1/index.ts';
 import { runRestore } from '../runs/index.ts';
+import { mapRestoreTargets, restoreRequestFor } from '../runs/restore-mapping.ts';
 import { ActionFailure } from './action-failure.ts';
 import type { ActionKindHandler, ActionOutcome, ActionRun } from './action-reconciler.ts';
 import type { EventTarget } from './events.ts';
@@ -87,16 +89,29 @@ export function restoreHandler(): ActionKindHandler<RestoreObject> {
           'SourceClusterMismatch',
           `backup ${manifest.backupId} was taken in cluster ${recordedCluster}, not ${o.spec.sourceCluster}`,
         );
-      const only = o.spec.members ?? [];
-      const members = manifest.members.filter((m) => only.length === 0 || only.includes(m.name));
+      // Which workload of this namespace receives each member (namespace, owner and
+      // storage-class mapping: the backup may come from another namespace or cluster).
       const discovered = await workloadsByName(run, targetNamespace);
-      const missing = members.filter((m) => !discovered.has(m.name)).map((m) => m.name);
-      if (missing.length > 0)
+      const mapped = mapRestoreTargets(
+        manifest,
+        {
+          targetNamespace,
+          ...(o.spec.namespaceMapping && { namespaceMapping: o.spec.namespaceMapping }),
+          ...(o.spec.storageClassMapping && { storageClassMapping: o.spec.storageClassMapping }),
+          ...(o.spec.databaseMapping && { databaseMapping: o.spec.databaseMapping }),
+          ...(o.spec.members && { members: o.spec.members }),
+        },
+        [...discovered.values()].map((w) => w.workload),
+      );
+      if (mapped.problems.length > 0) throw new ActionFailure('TargetNotFound', mapped.problems.join('; '));
+      const elsewhere = mapped.members.filter((m) => m.targetNamespace !== namespace);
+      if (elsewhere.length > 0)
         throw new ActionFailure(
-          'TargetNotFound',
-          `no database workload named ${missing.join(', ')} in namespace ${targetNamespace} to restore into (found: ${[...discovered.keys()].join(', ') || 'none'})`,
+          'CrossNamespaceRefused',
+          `namespaceMapping sends ${elsewhere.map((m) => `${m.member} to namespace ${m.targetNamespace}`).join(', ')}; a Restore in namespace ${namespace} can only write into ${namespace}`,
         );
-      const targets = members.map((m) => discovered.get(m.name) as DiscoveredWorkload);
+      const members = manifest.members.filter((m) => mapped.members.some((x) => x.member === m.name));
+      const targets = mapped.members.map((m) => discovered.get(m.workload.name) as DiscoveredWorkload);
       const problems = targets.flatMap((w) => w.problems.map((p) => `${w.workload.name}: ${p}`));
       if (problems.length > 0) throw new ActionFailure('TargetNotReady', problems.join('; '));
       for (const w of targets)
@@ -106,20 +121,10 @@ export function restoreHandler(): ActionKindHandler<RestoreObject> {
           'RestoreStarted',
           `Restore ${o.metadata.name} of backup ${manifest.backupId} started`,
         );
-      const mapping = o.spec.databaseMapping ?? {};
       let outcome;
       try {
         outcome = await runRestore(
-          {
-            backupId: manifest.backupId,
-            only,
-            targets: Object.fromEntries(targets.map((w) => [w.workload.name, serverUrlOf(w)])),
-            rename: Object.fromEntries(targets.map((w) => [w.workload.name, mapping])),
-            force: o.spec.force ?? false,
-            verify: true,
-            parallelism: 2,
-            passwordFor: (member) => discovered.get(member)?.workload.credentials.password,
-          },
+          restoreRequestFor(manifest, mapped, { force: o.spec.force ?? false, verify: true, parallelism: 2 }),
           run.setup,
           repository,
           { signal: run.signal, onEvent: run.onEvent },
@@ -138,7 +143,11 @@ export function restoreHandler(): ActionKindHandler<RestoreObject> {
           .map((db) => outcome.rename[db] ?? db),
       }));
       const bytes = outcome.restore.members.reduce((n, m) => n + m.bytes, 0);
-      const message = `restored ${restored.map((r) => `${r.member} (${r.databases.join(', ')})`).join('; ')} from backup ${manifest.backupId} and verified them against the capture fingerprints`;
+      const classes = mapped.members
+        .flatMap((m) => m.pvcs)
+        .filter((p) => p.storageClass !== p.sourceStorageClass)
+        .map((p) => `${p.target}: ${p.sourceStorageClass ?? '-'} → ${p.storageClass ?? '-'}`);
+      const message = `restored ${restored.map((r) => `${r.member} (${r.databases.join(', ')})`).join('; ')} from backup ${manifest.backupId}${manifest.cluster === undefined || manifest.cluster === run.cluster ? '' : ` (taken in cluster ${manifest.cluster})`} and verified them against the capture fingerprints${classes.length > 0 ? `; storage classes mapped: ${classes.join(', ')}` : ''}`;
       for (const w of targets)
         run.event(workloadTarget(w), 'Normal', 'Restored', `Restore ${o.metadata.name}: ${message}`);
       return {
