@@ -30,3 +30,4 @@ export {
   type SuccessRecord,
 } from './seed.ts';
 export { startMetricsServer, type MetricsServer, type MetricsServerOptions } from './server.ts';
+export { lastSuccessSeeder, type SeedOptions } from './seed-runnable.ts';
