@@ -291,6 +291,11 @@ describe('Lifeboat CRDs on a real API server', () => {
       field: 'spec.actions.backup.phases[0].func: Invalid value',
     },
     {
+      name: 'a blueprint without any action',
+      object: () => cr('Blueprint', 'bad-11', { engine: 'postgres', actions: {} }),
+      field: 'spec.actions: Invalid value',
+    },
+    {
       name: 'a Drill without spec',
       object: () => ({ apiVersion: API_VERSION, kind: 'Drill', metadata: { name: 'bad-10', namespace: NS } }),
       field: 'spec: Required value',

@@ -6,7 +6,14 @@ import { z } from 'zod';
 import { BlueprintSchema } from '../../../blueprint/schema.ts';
 import { AGE_COLUMN, READY_COLUMN, describeResource, statusBase } from './common.ts';
 
-export const BlueprintSpecSchema = BlueprintSchema.shape.spec;
+const fileSpec = BlueprintSchema.shape.spec;
+/**
+ * The file's spec, validating exactly the same. `minProperties` only tells the API server
+ * what the schema's refine says (at least one action), which JSON Schema cannot carry.
+ */
+export const BlueprintSpecSchema = fileSpec.extend({
+  actions: fileSpec.shape.actions.meta({ minProperties: 1 }),
+});
 
 export const BlueprintLintSchema = z.object({
   path: z.string().describe('Where in the spec, e.g. `actions.backup.phases[1].args.db`.'),
