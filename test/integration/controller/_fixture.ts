@@ -172,6 +172,16 @@ export class Fixture {
     return list.items;
   }
 
+  /** Event reasons on the object, once `reason` is among them (Events are written after the status). */
+  async eventReasons(kind: string, name: string, reason: string, timeoutMs = 15_000): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const reasons = (await this.events(kind, name)).map((e) => e.reason ?? '');
+      if (reasons.includes(reason) || Date.now() > deadline) return reasons;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
   async openRepository(key = this.key): Promise<Repository> {
     return Repository.open(new LocalStore(this.repoDir), { key: Buffer.from(key) });
   }

@@ -69,9 +69,9 @@ describe('controller: Backup, Restore and Drill CRs', () => {
     expect(conditionOf(cr, 'Failed')).toMatchObject({ status: 'False' });
     expect(typeof cr.status?.completedAt).toBe('string');
 
-    const onBackup = (await fx.events('Backup', 'first')).map((e) => e.reason);
+    const onBackup = await fx.eventReasons('Backup', 'first', 'BackupSucceeded');
     expect(onBackup).toEqual(expect.arrayContaining(['Started', 'BackupSucceeded']));
-    const onWorkload = (await fx.events('StatefulSet', 'orders-db')).map((e) => e.reason);
+    const onWorkload = await fx.eventReasons('StatefulSet', 'orders-db', 'BackedUp');
     expect(onWorkload).toEqual(expect.arrayContaining(['BackupStarted', 'BackedUp']));
 
     const repository = await fx.openRepository();
@@ -101,8 +101,10 @@ describe('controller: Backup, Restore and Drill CRs', () => {
     expect(failed).toMatchObject({ status: 'True', reason: 'RepositoryUnavailable' });
     expect(failed?.message).toMatch(/wrong repository key/);
     expect(conditionOf(cr, 'Ready')?.status).toBe('False');
+    expect(await fx.eventReasons('Backup', 'with-wrong-key', 'RepositoryUnavailable')).toContain(
+      'RepositoryUnavailable',
+    );
     const events = await fx.events('Backup', 'with-wrong-key');
-    expect(events.map((e) => e.reason)).toContain('RepositoryUnavailable');
     expect(JSON.stringify([cr, events])).not.toContain(wrongKey);
 
     // A missing Repository and a missing key entry are named too.
@@ -137,7 +139,7 @@ describe('controller: Backup, Restore and Drill CRs', () => {
     expect(conditionOf(forced, 'Ready')).toMatchObject({ status: 'True', reason: 'RestoreSucceeded' });
     const rows = await fx.sql(fx.database, 'SELECT count(*)::int AS n, max(item) AS last FROM orders');
     expect(rows[0]).toEqual({ n: 500, last: 'item-99' });
-    expect((await fx.events('StatefulSet', 'orders-db')).map((e) => e.reason)).toContain('Restored');
+    expect(await fx.eventReasons('StatefulSet', 'orders-db', 'Restored')).toContain('Restored');
   }, 180_000);
 
   it('refuses a Restore into another namespace', async () => {
