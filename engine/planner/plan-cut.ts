@@ -54,11 +54,13 @@ export function planCut(
       guarantee: canFence(w) || lastOfAll ? 'causal' : 'snapshot-only',
     };
   });
+  // With nothing fenced there is no window to be causal with: such a member is just unpinned.
+  const anyFenced = pinnedMembers.some((m) => m.fence) || inWindow.some(canFence);
   const windowMembers = inWindow.map((w): CutMember => ({
     name: w.name,
     fence: canFence(w),
     capture: 'in-window',
-    guarantee: canFence(w) ? 'causal' : 'causal-in-window',
+    guarantee: canFence(w) ? 'causal' : anyFenced ? 'causal-in-window' : 'unpinned',
   }));
   return { members: [...pinnedMembers, ...windowMembers] };
 }

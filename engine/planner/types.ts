@@ -88,7 +88,7 @@ export interface CutMember {
    * pin, while every fence still holds (to a local spool; stored after the release).
    */
   readonly capture: 'pin' | 'in-window';
-  readonly guarantee: Extract<Guarantee, 'causal' | 'causal-in-window' | 'snapshot-only'>;
+  readonly guarantee: Extract<Guarantee, 'causal' | 'causal-in-window' | 'snapshot-only' | 'unpinned'>;
 }
 
 /**

@@ -67,7 +67,12 @@ describe('planCut', () => {
       true,
       ['a fence+pin causal', 'c in-window causal-in-window', 'm in-window causal-in-window'],
     ],
-    ['only an unpinnable member: read alone', ['c:cassandra'], true, ['c in-window causal-in-window']],
+    [
+      'nothing fenced: no window to be causal with',
+      ['c:cassandra', 'm:mongodb'],
+      true,
+      ['c in-window unpinned', 'm in-window unpinned'],
+    ],
   ])('members that cannot pin: %s', (_name, members, ferretdb, expected) => {
     const cut = planCut(workloadsOf(members), (w) => realCaps(w.engine as EngineKind, ferretdb));
     expect(describeCut(cut.members)).toEqual(expected);
