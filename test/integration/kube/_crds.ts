@@ -3,11 +3,15 @@
  * Idempotent (the shared server outlives a test file): an existing CRD is replaced by the
  * committed one. Other kube tests (controller, chart, RBAC) call it before creating CRs.
  */
+import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CRD_DIR } from '../../../engine/kube/api/generate-crds.ts';
 import { RawKube, statusMessage, type KubeObject } from './_raw.ts';
+
+/** Annotation (test servers only) recording which CRD spec is installed. */
+const SPEC_HASH = 'test.lifeboat.dev/spec-sha256';
 
 /** The committed CRD manifests, as plain objects. */
 export async function committedCrds(): Promise<KubeObject[]> {
@@ -27,7 +31,18 @@ export async function applyCrds(
   const kube = new RawKube(kubeconfig);
   const list = crds ?? (await committedCrds());
   for (const crd of list) {
-    const res = await kube.apply(crd);
+    // Replacing a CRD makes the API server re-initialize its storage (429s for a moment)
+    // under every other test using it: skip the write when the same spec is installed.
+    const hash = createHash('sha256').update(JSON.stringify(crd.spec)).digest('hex');
+    const current = await kube.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', crd.metadata.name);
+    const installed = (current.body as { metadata?: { annotations?: Record<string, string> } }).metadata
+      ?.annotations;
+    if (current.status === 200 && installed?.[SPEC_HASH] === hash) continue;
+    const annotations = {
+      ...(crd.metadata.annotations as Record<string, string> | undefined),
+      [SPEC_HASH]: hash,
+    };
+    const res = await kube.apply({ ...crd, metadata: { ...crd.metadata, annotations } });
     if (res.status >= 300)
       throw new Error(`CRD ${crd.metadata.name} refused (${res.status}): ${statusMessage(res)}`);
   }
