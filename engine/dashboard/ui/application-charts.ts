@@ -53,13 +53,13 @@ function binWidth(max: number, bins: number): number {
 
 export function freezeDistribution(backups: readonly BackupView[]): ChartProps {
   const values = backups.map((b) => b.freezeWindowMs).filter((v): v is number => v !== null);
-  const width = binWidth(Math.max(0, ...values), 8);
+  const width = binWidth(Math.max(0, ...values), 5);
   const binCount = values.length === 0 ? 0 : Math.floor(Math.max(...values) / width) + 1;
   const counts = Array.from(
     { length: binCount },
     (_, i) => values.filter((v) => Math.floor(v / width) === i).length,
   );
-  const categories = counts.map((_, i) => `${i * width}–${(i + 1) * width} ms`);
+  const categories = counts.map((_, i) => `${i * width}–${(i + 1) * width}`);
   const sorted = [...values].sort((a, b) => a - b);
   const median = sorted[Math.floor((sorted.length - 1) / 2)];
   return {
@@ -73,10 +73,10 @@ export function freezeDistribution(backups: readonly BackupView[]): ChartProps {
     x: counts.map((_, i) => i),
     categories,
     series: [{ label: 'Backups', values: counts, color: BLUE, axis: 'left' }],
-    axisLabels: { left: 'backups' },
+    axisLabels: { left: 'backups', x: 'freeze window (ms)' },
     table: {
       head: ['Freeze window', 'Backups'],
-      rows: counts.map((c, i) => [categories[i] ?? '', String(c)]),
+      rows: counts.map((c, i) => [`${categories[i] ?? ''} ms`, String(c)]),
     },
   };
 }

@@ -25,7 +25,7 @@ export interface ChartProps {
   readonly x: readonly number[];
   readonly categories?: readonly string[];
   readonly series: readonly ChartSeries[];
-  readonly axisLabels: { readonly left: string; readonly right?: string };
+  readonly axisLabels: { readonly left: string; readonly right?: string; readonly x?: string };
   readonly table: { readonly head: readonly string[]; readonly rows: readonly (readonly string[])[] };
 }
 
@@ -45,6 +45,7 @@ function options(props: ChartProps, width: number): uPlot.Options {
     axes: [
       {
         ...AXIS,
+        ...(props.axisLabels.x !== undefined && { label: props.axisLabels.x }),
         ...(bars && {
           values: (_u: uPlot, splits: number[]) => splits.map((i) => props.categories?.[i] ?? ''),
           splits: () => props.x.map((_, i) => i),

@@ -1,0 +1,146 @@
+/** Pure rules of the cluster-mode dashboard: selectors, which policy protects what, RPO, running actions. */
+import { describe, expect, it } from 'vitest';
+import {
+  protectingPolicy,
+  runningActionsOf,
+  scheduleInterval,
+  selectorMatches,
+  type ApplicationFacts,
+  type PolicyObject,
+} from '../../../engine/dashboard/cluster-views.ts';
+import { newStoredBytes } from '../../../engine/dashboard/repository-views.ts';
+import type { Manifest } from '../../../engine/repository/index.ts';
+
+const app = (
+  workloads: { name: string; annotations?: Record<string, string>; labels?: Record<string, string> }[],
+) =>
+  ({
+    namespace: 'shop',
+    name: 'shop',
+    workloads: workloads.map((w) => ({
+      name: w.name,
+      engine: 'postgres',
+      databases: [],
+      annotations: w.annotations ?? {},
+      labels: w.labels ?? {},
+    })),
+  }) satisfies ApplicationFacts;
+
+const policy = (name: string, extra: Partial<PolicyObject> = {}, namespace = 'shop'): PolicyObject => ({
+  metadata: { name, namespace },
+  spec: { repository: 'r', schedule: '0 * * * *' },
+  ...extra,
+});
+
+describe('selectorMatches', () => {
+  it.each([
+    [{ matchLabels: { tier: 'db' } }, { tier: 'db' }, true],
+    [{ matchLabels: { tier: 'db' } }, { tier: 'web' }, false],
+    [
+      { matchExpressions: [{ key: 'tier', operator: 'In' as const, values: ['db', 'cache'] }] },
+      { tier: 'cache' },
+      true,
+    ],
+    [
+      { matchExpressions: [{ key: 'tier', operator: 'NotIn' as const, values: ['db'] }] },
+      { tier: 'db' },
+      false,
+    ],
+    [{ matchExpressions: [{ key: 'backup', operator: 'Exists' as const }] }, {}, false],
+    [{ matchExpressions: [{ key: 'backup', operator: 'DoesNotExist' as const }] }, {}, true],
+    // An empty selector would select everything: the dashboard does not count that as protection.
+    [{}, { tier: 'db' }, false],
+    [undefined, { tier: 'db' }, false],
+  ])('%j on %j → %s', (selector, labels, expected) => {
+    expect(selectorMatches(selector, labels)).toBe(expected);
+  });
+});
+
+describe('protectingPolicy', () => {
+  it('prefers the policy whose status lists the application, then annotations, then selectors', () => {
+    const a = app([
+      { name: 'db', annotations: { 'lifeboat.dev/protect': 'annotated' }, labels: { tier: 'db' } },
+    ]);
+    const listed = policy('listed', { status: { protected: [{ application: 'shop', workloads: ['db'] }] } });
+    const annotated = policy('annotated');
+    const selecting = policy('selecting', {
+      spec: { repository: 'r', schedule: '0 * * * *', selector: { matchLabels: { tier: 'db' } } },
+    });
+    expect(protectingPolicy(a, [selecting, annotated, listed], undefined)?.policy).toBe(listed);
+    expect(protectingPolicy(a, [selecting, annotated], undefined)?.policy).toBe(annotated);
+    expect(protectingPolicy(a, [selecting], undefined)?.how).toBe('selected by policy selecting');
+  });
+
+  it('takes the namespace annotation, ignores policies of other namespaces and unknown names', () => {
+    const a = app([{ name: 'db', annotations: { 'lifeboat.dev/protect': 'missing' } }]);
+    expect(
+      protectingPolicy(a, [policy('nightly', {}, 'other')], { 'lifeboat.dev/protect': 'nightly' }),
+    ).toBeUndefined();
+    expect(protectingPolicy(a, [policy('nightly')], { 'lifeboat.dev/protect': 'nightly' })?.how).toBe(
+      'namespace is annotated for policy nightly',
+    );
+    expect(protectingPolicy(a, [policy('nightly')], undefined)).toBeUndefined();
+  });
+});
+
+describe('scheduleInterval', () => {
+  const now = new Date('2026-03-28T12:00:00Z');
+  it.each([
+    ['0 2 * * *', undefined, 86_400],
+    ['*/15 * * * *', undefined, 900],
+    ['0 */6 * * *', 'Europe/Berlin', 21_600],
+    ['not a cron', undefined, null],
+    [undefined, undefined, null],
+  ])('%s (%s) → %s s', (schedule, zone, expected) => {
+    expect(scheduleInterval(schedule, zone, now)).toBe(expected);
+  });
+});
+
+describe('runningActionsOf', () => {
+  it('keeps pending and running actions, with progress, oldest first', () => {
+    const actions = runningActionsOf(
+      [
+        { metadata: { name: 'done', namespace: 'n' }, status: { phase: 'Succeeded' } },
+        {
+          metadata: { name: 'b', namespace: 'n' },
+          spec: { application: 'shop' },
+          status: {
+            phase: 'Running',
+            startedAt: '2026-01-01T00:00:02Z',
+            progress: { bytes: 10, updatedAt: '2026-01-01T00:00:03Z' },
+          },
+        },
+      ],
+      [{ metadata: { name: 'r', namespace: 'n', creationTimestamp: '2026-01-01T00:00:01Z' } }],
+      [{ metadata: { name: 'd', namespace: 'n' }, status: { phase: 'Failed' } }],
+    );
+    expect(actions.map((a) => [a.kind, a.name, a.phase, a.progress?.bytes ?? null])).toEqual([
+      ['Restore', 'r', 'Pending', null],
+      ['Backup', 'b', 'Running', 10],
+    ]);
+  });
+});
+
+describe('newStoredBytes', () => {
+  const manifest = (backupId: string, startedAt: string, chunks: string[]) =>
+    ({
+      backupId,
+      startedAt,
+      artifacts: [{ member: 'm', name: 'a', bytes: 0, chunks: chunks.map((c) => [c, 1]), meta: {} }],
+    }) as unknown as Manifest;
+  it('charges each chunk to the first backup (by start time) that used it', () => {
+    const sizes = new Map([
+      ['a', 100],
+      ['b', 10],
+      ['c', 1],
+    ]);
+    const result = newStoredBytes(
+      [
+        manifest('second', '2026-01-02T00:00:00Z', ['a', 'c']),
+        manifest('first', '2026-01-01T00:00:00Z', ['a', 'b']),
+      ],
+      sizes,
+    );
+    expect(Object.fromEntries(result)).toEqual({ first: 110, second: 1 });
+  });
+});
