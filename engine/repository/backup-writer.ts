@@ -201,6 +201,7 @@ export class BackupWriter implements ArtifactSink {
       }
       for (const chunk of chunker.finish()) await this.#chunk(artifact, chunk, mine, chunker);
       await Promise.all(mine);
+      chunker.dispose();
       this.#throwIfFailed(member, name);
     } catch (error) {
       await Promise.allSettled(mine);
@@ -299,7 +300,11 @@ export class BackupWriter implements ArtifactSink {
 
   async #upload(id: string, held: HeldChunk, chunker: Chunker): Promise<void> {
     const sealed = await held.seal(id);
-    await this.#ctx.store.put(chunkKey(id), sealed.parts, this.#retention());
+    try {
+      await this.#ctx.store.put(chunkKey(id), sealed.parts, this.#retention());
+    } finally {
+      sealed.dispose();
+    }
     // only once stored: until then the chunk's memory may be one of the written parts
     chunker.recycle(sealed.memory);
     this.#stats.newChunks++;

@@ -4,6 +4,7 @@
  * only the chunks around it and an unchanged stream yields identical chunks.
  */
 import { createHash } from 'node:crypto';
+import { releaseMemory } from './memory.ts';
 
 export interface ChunkerParams {
   /** No boundary before this many bytes. */
@@ -115,6 +116,18 @@ export class Chunker {
   recycle(chunk: Buffer): void {
     if (chunk.byteOffset === 0 && chunk.buffer.byteLength === this.#max && this.#pool.length < 16) {
       this.#pool.push(Buffer.from(chunk.buffer, 0, this.#max));
+    }
+  }
+
+  /**
+   * Free the pooled chunk memory now (after `finish`, once every chunk is recycled or
+   * dropped) rather than leaving up to `max` × pool size to the garbage collector.
+   */
+  dispose(): void {
+    for (const buffer of this.#pool.splice(0)) releaseMemory(buffer);
+    if (this.#length === 0 && this.#chunk) {
+      releaseMemory(this.#chunk);
+      this.#chunk = undefined;
     }
   }
 

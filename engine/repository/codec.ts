@@ -10,6 +10,7 @@
  * zlib); chunks of a backup are sealed by `sealSync` in worker threads instead.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { releaseMemory } from './memory.ts';
 import { promisify } from 'node:util';
 import { constants, zstdCompress, zstdCompressSync, zstdDecompress, type ZstdOptions } from 'node:zlib';
 
@@ -95,6 +96,8 @@ function encrypt(plain: Buffer, packed: Buffer | undefined, options: SealOptions
   const cipher = createCipheriv('aes-256-gcm', options.key, nonce);
   cipher.setAAD(Buffer.concat([header, Buffer.from(options.context, 'utf8')]));
   const encrypted = cipher.update(body);
+  // the compressed text is ours alone and no longer needed: free it now, not at some GC
+  if (body === packed) releaseMemory(packed);
   const final = cipher.final();
   const tag = cipher.getAuthTag();
   const parts = final.length > 0 ? [header, nonce, encrypted, final, tag] : [header, nonce, encrypted, tag];

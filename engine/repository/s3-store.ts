@@ -21,6 +21,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
+import { releaseMemory } from './memory.ts';
 import {
   NotFoundError,
   ObjectExistsError,
@@ -128,6 +129,9 @@ export class S3Store implements ObjectStore {
         const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
         if (options.ifNoneMatch && status === 412) throw new ObjectExistsError(key, { cause: error });
         throw error;
+      } finally {
+        // the joined copy is ours alone: free it now rather than at some later GC
+        if (payload !== parts[0]) releaseMemory(payload);
       }
       return;
     }

@@ -11,6 +11,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Sealed } from './codec.ts';
+import { releaseMemory } from './memory.ts';
 import type { SealReply, SealRequest, SealWorkerData } from './seal-protocol.ts';
 
 /** A chunk held by a worker, with its id. */
@@ -18,8 +19,11 @@ export interface HeldChunk {
   readonly id: string;
   /** Plaintext bytes. */
   readonly length: number;
-  /** Seal it under `context`; the chunk's own memory comes back as `memory`. */
-  seal(context: string): Promise<Sealed & { readonly memory: Buffer }>;
+  /**
+   * Seal it under `context`; the chunk's own memory comes back as `memory` (a part
+   * may view it). Call `dispose` once the parts are written: it frees their memory.
+   */
+  seal(context: string): Promise<Sealed & { readonly memory: Buffer; dispose(): void }>;
   /** Not to be stored: its memory back. */
   release(): Promise<Buffer>;
 }
@@ -122,10 +126,14 @@ export class SealPool {
         try {
           const r = await this.#send(thread, { op: 'seal', seq, context });
           if (!('parts' in r)) throw new Error('seal worker: unexpected reply to seal');
+          const parts = r.parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
           return {
-            parts: r.parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)),
+            parts,
             size: r.size,
             memory: Buffer.from(r.input),
+            dispose: () => {
+              for (const part of parts) if (part.buffer !== r.input) releaseMemory(part);
+            },
           };
         } finally {
           done();
