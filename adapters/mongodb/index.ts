@@ -14,7 +14,9 @@ import { probe } from './probe.ts';
 export const mongodbAdapter = {
   engine: 'mongodb',
   // freeze-snapshot also needs a volume snapshot (Kubernetes CSI), not built yet: not offered.
-  capabilities: { strategies: ['logical', 'replica'], fence: true, pinSnapshot: false },
+  // `freeze` (fsyncLock) exists for blueprints, but a cross-service cut must not rely on it:
+  // the lock is not bound to a session, so a killed Lifeboat would leave writes blocked.
+  capabilities: { strategies: ['logical', 'replica'], fence: false, pinSnapshot: false },
   probe,
   dump,
   load,
