@@ -32,7 +32,7 @@ export const localRef = (what: string) =>
 
 export const StrategySchema = z
   .enum(STRATEGIES)
-  .describe('Capture strategy: logical, replica, replica-snapshot or freeze-snapshot.');
+  .describe('Capture strategy: how the databases are read (`logical` dumps, from a `replica`, snapshots…).');
 export const ConsistencySchema = z
   .enum(['app', 'member'])
   .describe('`app`: one consistent cut across all members; `member`: each member on its own.');
@@ -84,7 +84,11 @@ export const LabelSelectorSchema = z
 /** Fields every status carries. */
 export const statusBase = {
   observedGeneration: z.int().min(0).optional().describe('The `metadata.generation` last reconciled.'),
-  conditions: z.array(ConditionSchema).optional(),
+  conditions: z
+    .array(ConditionSchema)
+    .optional()
+    // One entry per type: server-side apply merges conditions by `type`, as for built-in kinds.
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
 };
 
 /** Fields every action (Backup, Restore, Drill) status carries besides `phase`. */
