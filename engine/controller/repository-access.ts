@@ -111,6 +111,7 @@ export async function openRepositoryOf(
     const uninitialised = error instanceof RepositoryError && /is not initialised/.test(error.message);
     if (!uninitialised) return fail(error);
   }
+  let initFailure: unknown;
   try {
     const lock = repo.spec.objectLock;
     await Repository.init(store, {
@@ -121,11 +122,11 @@ export async function openRepositoryOf(
     });
   } catch (error) {
     // Another action may have initialised it meanwhile: opening decides.
-    if (!(error instanceof RepositoryError && /already initialised/.test(error.message))) return fail(error);
+    initFailure = error;
   }
   try {
     return await Repository.open(store, options);
   } catch (error) {
-    return fail(error);
+    return fail(initFailure ?? error);
   }
 }

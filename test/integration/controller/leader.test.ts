@@ -1,0 +1,100 @@
+/**
+ * Two controller instances on one Lease (real kube-apiserver): only the holder acts. Every
+ * Backup is run by the leader; the other instance never claims one. When the leader stops
+ * it hands the Lease back, the other takes over at once and runs the next Backup.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoordinationV1Api } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startController, type ControllerHandle } from '../../../engine/controller/controller.ts';
+import { silentLogger, type ActionStarted } from '../../../engine/controller/index.ts';
+import { useServer } from '../../../testcontainers/index.ts';
+import { Fixture } from './_fixture.ts';
+
+async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('leader election: two controller instances', () => {
+  let fx: Fixture;
+  let work = '';
+  const handles: ControllerHandle[] = [];
+  const started: { by: string; event: ActionStarted }[] = [];
+
+  const start = (identity: string) =>
+    startController({
+      kubeConfig: fx.kc,
+      namespaces: [fx.namespace],
+      clusterName: 'leader-test',
+      identity,
+      leaderElection: {
+        namespace: fx.namespace,
+        leaseName: 'lifeboat-leader-test',
+        leaseDurationMs: 6000,
+        renewDeadlineMs: 4000,
+        retryPeriodMs: 500,
+      },
+      logger: silentLogger,
+      policy: false,
+      observers: [{ onActionStarted: (event) => started.push({ by: identity, event }) }],
+    });
+
+  beforeAll(async () => {
+    const [kube, postgres] = await Promise.all([useServer('kube'), useServer('postgres')]);
+    work = await mkdtemp(join(tmpdir(), 'lifeboat-controller-leader-'));
+    fx = new Fixture(kube.kubeconfig, postgres, 'lb-leader', join(work, 'repo'));
+    await fx.setUp(200);
+  }, 300_000);
+
+  afterAll(async () => {
+    await Promise.all(handles.map((h) => h.stop()));
+    await fx.tearDown();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('lets only the Lease holder run actions, and hands over when it stops', async () => {
+    const a = await start('instance-a');
+    handles.push(a);
+    await a.synced;
+    await until('instance-a leads', () => a.isLeader());
+    const b = await start('instance-b');
+    handles.push(b);
+    await b.synced;
+    // b campaigns several rounds meanwhile and must stay a follower.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(b.isLeader()).toBe(false);
+
+    const names = ['one', 'two', 'three'];
+    for (const name of names) await fx.create('Backup', name, { repository: 'repo' });
+    for (const name of names) {
+      const cr = await fx.finished('Backup', name);
+      expect(cr.status?.phase, JSON.stringify(cr.status)).toBe('Succeeded');
+      expect(cr.status?.runner?.identity).toBe('instance-a');
+    }
+    expect(started.map((s) => s.by)).toEqual(['instance-a', 'instance-a', 'instance-a']);
+    expect(b.isLeader()).toBe(false);
+    const lease = await fx.kc
+      .makeApiClient(CoordinationV1Api)
+      .readNamespacedLease({ namespace: fx.namespace, name: 'lifeboat-leader-test' });
+    expect(lease.spec?.holderIdentity).toBe('instance-a');
+
+    await a.stop();
+    // Released: b need not wait for the lease to expire.
+    const handedOver = Date.now();
+    await until('instance-b leads', () => b.isLeader(), 10_000);
+    expect(Date.now() - handedOver).toBeLessThan(6000);
+    await fx.create('Backup', 'four', { repository: 'repo' });
+    const four = await fx.finished('Backup', 'four');
+    expect(four.status?.phase).toBe('Succeeded');
+    expect(four.status?.runner?.identity).toBe('instance-b');
+    expect(started.filter((s) => s.by === 'instance-b').map((s) => s.event.name)).toEqual(['four']);
+    const repository = await fx.openRepository();
+    expect(await repository.list()).toHaveLength(4);
+  }, 300_000);
+});
