@@ -5,10 +5,16 @@
  * the Lease is released, the metrics server closes.
  */
 import type { Command } from 'commander';
-import { startController, type ActionObserver } from '../../controller/index.ts';
+import { openRepositoryOf, RESOURCES, startController, type ActionObserver } from '../../controller/index.ts';
 import { jsonLogger } from '../../controller/logger.ts';
-import { loadKubeConfig } from '../../kube/index.ts';
-import { createMetrics, MetricsRecorder, startMetricsServer } from '../../metrics/index.ts';
+import { parseRepository } from '../../kube/api/v1alpha1/index.ts';
+import { createKubeClient, loadKubeConfig } from '../../kube/index.ts';
+import {
+  createMetrics,
+  lastSuccessSeeder,
+  MetricsRecorder,
+  startMetricsServer,
+} from '../../metrics/index.ts';
 import { count } from './_repository-options.ts';
 
 interface ControllerFlags {
@@ -81,6 +87,17 @@ export function registerController(program: Command): void {
         ready: () => synced,
       });
       log.info('metrics listening', { url: server.url });
+      const recorder = new MetricsRecorder(metrics);
+      const kube = createKubeClient({ kubeConfig });
+      // A restart must not turn "last backup 3 h ago" into "never": seed from CRs and manifests.
+      const seeder = lastSuccessSeeder(recorder, {
+        backups: RESOURCES.backups,
+        repositories: RESOURCES.repositories,
+        listRepository: async (object) => {
+          const namespace = object.metadata?.namespace ?? '';
+          return (await openRepositoryOf(kube, parseRepository(object), namespace)).list();
+        },
+      });
       const controller = await startController({
         kubeConfig,
         ...(!flags.allNamespaces && flags.namespace && { namespaces: flags.namespace }),
@@ -93,7 +110,8 @@ export function registerController(program: Command): void {
               }),
             }
           : false,
-        observers: [metricsObserver(new MetricsRecorder(metrics))],
+        observers: [metricsObserver(recorder)],
+        runnables: [seeder],
         logger: log,
       });
       void controller.synced.then(() => {
