@@ -11,6 +11,7 @@ import { registerList } from './list.ts';
 import { registerPrune } from './prune.ts';
 import { registerRepo } from './repo.ts';
 import { registerRestore } from './restore.ts';
+import { registerRunAction } from './run-action.ts';
 import { registerVerify } from './verify.ts';
 
 export type RegisterCommand = (program: Command) => void;
@@ -28,4 +29,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerDiscover,
   registerDashboard,
   registerController,
+  registerRunAction,
 ];

@@ -20,3 +20,16 @@ export {
   type JobApi,
   type JobCleanupOptions,
 } from './job-api.ts';
+export {
+  decideJobMode,
+  jobModeReconciler,
+  jobModeReconcilers,
+  type JobModeDecision,
+  type JobModeOptions,
+} from './job-mode.ts';
+export {
+  jobRunnerIdentity,
+  runActionOnce,
+  type RunActionOptions,
+  type RunActionResult,
+} from './run-action.ts';

@@ -32,6 +32,8 @@ export interface JobApi {
     action: ActionRef,
     options: ActionJobOptions,
   ): Promise<{ job: V1Job; result: 'created' | 'exists' }>;
+  /** The Job `namespace/name`, or undefined when it does not exist. */
+  getJob(namespace: string, name: string): Promise<V1Job | undefined>;
   /** The controller's Jobs in `namespace` (all namespaces when undefined). */
   listActionJobs(namespace: string | undefined): Promise<V1Job[]>;
   /** Delete a Job and (in the background) its pods; already gone is fine. */
@@ -52,6 +54,14 @@ export function kubeJobApi(kc: KubeConfig, pageSize = 500): JobApi {
       } catch (error) {
         if (codeOf(error) === 409) return { job, result: 'exists' };
         throw failure(`create Job for ${action.kind} ${action.namespace}/${action.name}`, error);
+      }
+    },
+    async getJob(namespace, name) {
+      try {
+        return await batch.readNamespacedJob({ namespace, name });
+      } catch (error) {
+        if (codeOf(error) === 404) return undefined;
+        throw failure(`read Job ${namespace}/${name}`, error);
       }
     },
     async listActionJobs(namespace) {
