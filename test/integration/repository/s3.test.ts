@@ -8,7 +8,9 @@ import { useServer } from '../../../testcontainers/index.ts';
 import { Repository, ObjectLockedError } from '../../../engine/repository/index.ts';
 import { openStore } from '../../../engine/repository/store-url.ts';
 import { S3Store, type S3StoreOptions } from '../../../engine/repository/s3-store.ts';
+import { RepositoryError } from '../../../engine/errors.ts';
 import { repositorySuite } from './_suite.ts';
+import { assumeRole, readOnlyPolicy } from './_sts.ts';
 import { dataDigest, dataStream, largeBytes, MiB, streamDigest } from './_helpers.ts';
 
 const server = await useServer('s3');
@@ -133,6 +135,46 @@ describe('S3 object lock and multipart', () => {
   });
 });
 
+describe('S3 credentials without rights', () => {
+  const key = Buffer.from(randomBytes(32).toString('hex'));
+  const root = { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey };
+
+  it('read-only credentials: reading works, a backup fails with one line saying permission denied', async () => {
+    const prefix = `t-${randomBytes(6).toString('hex')}`;
+    await Repository.init(new S3Store(options(server.bucket, prefix)), { key });
+    const readOnly = await assumeRole(server.endpoint, server.region, root, readOnlyPolicy(server.bucket));
+    const store = new S3Store({ ...options(server.bucket, prefix), credentials: readOnly });
+    const repo = await Repository.open(store, { key });
+    expect(await repo.list()).toEqual([]);
+    const error = await repo.startBackup({ app: 'shop' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RepositoryError);
+    const message = (error as Error).message;
+    expect(message).toBe(
+      `repository s3://${server.bucket}/${prefix}/ at ${server.endpoint}: cannot write backup lock: permission denied`,
+    );
+  });
+
+  it('credentials with no rights on the bucket: open fails with one line saying permission denied', async () => {
+    const prefix = `t-${randomBytes(6).toString('hex')}`;
+    await Repository.init(new S3Store(options(server.bucket, prefix)), { key });
+    // rights on another bucket only
+    const elsewhere = await assumeRole(
+      server.endpoint,
+      server.region,
+      root,
+      readOnlyPolicy('some-other-bucket'),
+    );
+    const error = await Repository.open(
+      new S3Store({ ...options(server.bucket, prefix), credentials: elsewhere }),
+      { key },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RepositoryError);
+    expect((error as Error).message).toBe(
+      `repository s3://${server.bucket}/${prefix}/ at ${server.endpoint}: cannot read config: permission denied`,
+    );
+  });
+});
+
 describe('CLI on S3', () => {
   const main = join(import.meta.dirname, '../../../engine/cli/main.ts');
   const env = {
@@ -141,9 +183,14 @@ describe('CLI on S3', () => {
     AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
     LIFEBOAT_REPO_KEY: 'cli-s3-key-0123456789abcdef',
   };
-  const cli = async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+  const cli = async (
+    args: string[],
+    extraEnv: Record<string, string> = {},
+  ): Promise<{ code: number; stdout: string; stderr: string }> => {
     try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [main, ...args], { env });
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, [main, ...args], {
+        env: { ...env, ...extraEnv },
+      });
       return { code: 0, stdout, stderr };
     } catch (error) {
       return error as { code: number; stdout: string; stderr: string };
@@ -166,5 +213,23 @@ describe('CLI on S3', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
     expect(missing.stderr).toMatch(/cannot read config: bucket does not exist/);
+  });
+
+  it('repo init with read-only credentials is one line: permission denied', async () => {
+    const readOnly = await assumeRole(
+      server.endpoint,
+      server.region,
+      { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+      readOnlyPolicy(server.bucket),
+    );
+    const url = `s3://${server.bucket}/cli-ro-${randomBytes(4).toString('hex')}${q}`;
+    const init = await cli(['repo', 'init', '--repo', url], {
+      AWS_ACCESS_KEY_ID: readOnly.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: readOnly.secretAccessKey,
+      AWS_SESSION_TOKEN: readOnly.sessionToken,
+    });
+    expect(init.code).toBe(1);
+    expect(init.stderr.trim().split('\n')).toHaveLength(1);
+    expect(init.stderr).toMatch(/cannot write config: permission denied/);
   });
 });
