@@ -6,7 +6,11 @@
 import type { Readable } from 'node:stream';
 import type { EngineKind, Fingerprint, Marker, Workload } from '../engine/model/index.ts';
 
-export const STRATEGIES = ['logical', 'replica', 'replica-snapshot', 'freeze-snapshot'] as const;
+/**
+ * `snapshot`: a node-local storage snapshot taken without a write fence (Cassandra's
+ * `nodetool snapshot`), streamed file by file; the others are described in DESIGN.md.
+ */
+export const STRATEGIES = ['logical', 'replica', 'replica-snapshot', 'freeze-snapshot', 'snapshot'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 /** What an adapter can do at all; `probe` says what one server allows. */

@@ -26,6 +26,7 @@ import { connect, resolveTarget, run, type CassandraTarget } from './connect.ts'
 import { loadHash, RowSum } from './row-hash.ts';
 import { encodePages, fetchPage, ScanStats } from './scan.ts';
 import type { TableSpec } from './table-spec.ts';
+import { dumpSnapshot } from './snapshot-capture.ts';
 import { splitRing, type TokenSplit } from './token-splits.ts';
 
 /** Token-range splits per stream: enough that one slow range does not idle the others. */
@@ -79,10 +80,11 @@ export async function dump(
   sink: ArtifactSink,
   options: CaptureOptions,
 ): Promise<CaptureResult> {
+  if (options.strategy === 'snapshot') return dumpSnapshot(workload, sink, options);
   if (options.strategy !== 'logical') {
     throw new AdapterError(
       'cassandra',
-      `cassandra dump: strategy ${options.strategy} is not supported (only logical)`,
+      `cassandra dump: strategy ${options.strategy} is not supported (only logical and snapshot)`,
       {
         workload: workload.name,
       },

@@ -19,6 +19,8 @@ import { quoteIdent, rewriteCreate } from './cql-text.ts';
 import { connect, resolveTarget, run, type CassandraTarget } from './connect.ts';
 import { adapterError } from './errors.ts';
 import { planRow, type ColumnValue, type RowOp } from './row-plan.ts';
+import { snapshotCatalog } from './snapshot-artifacts.ts';
+import { loadSnapshot } from './snapshot-restore.ts';
 import { qualifiedName, type TableSpec } from './table-spec.ts';
 
 /** Rows in flight per loading stream. */
@@ -93,7 +95,7 @@ function specOf(keyspace: string, t: CatalogTable): TableSpec {
   };
 }
 
-async function refuseNonEmpty(
+export async function refuseNonEmpty(
   client: cassandra.Client,
   target: CassandraTarget,
   keyspace: string,
@@ -168,13 +170,16 @@ async function loadArtifact(
   signal.throwIfAborted();
 }
 
-/** Load the capture in `source` into `target`. */
+/** Load the capture in `source` into `target` (a snapshot capture: `snapshot-restore.ts`). */
 export async function load(
   targetWorkload: Workload,
   source: ArtifactSource,
   options: RestoreOptions,
 ): Promise<void> {
-  const catalog = parseCatalog(await readText(source, CATALOG_ARTIFACT));
+  const text = await readText(source, CATALOG_ARTIFACT);
+  const snapshot = snapshotCatalog(text);
+  if (snapshot) return loadSnapshot(targetWorkload, source, options, snapshot, refuseNonEmpty);
+  const catalog = parseCatalog(text);
   const target = resolveTarget(targetWorkload);
   const streams = Math.max(1, Math.floor(options.parallelism));
   const client = await connect(target, options.signal, streams);
