@@ -1,5 +1,9 @@
-/** Load JSON for a view; re-load when `key` changes. */
-import { useEffect, useState } from 'preact/hooks';
+/**
+ * Load JSON for a view; load again when `path` or `key` changes (showing "loading"), or in
+ * the background when `reload` is called (the current data stays on screen meanwhile, so
+ * what the user was looking at, e.g. an action's result, does not disappear).
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { getJson, ApiError } from './api.ts';
 
 export type Loaded<T> =
@@ -10,9 +14,12 @@ export type Loaded<T> =
 export function useData<T>(path: string, key: string): [Loaded<T>, () => void] {
   const [loaded, setLoaded] = useState<Loaded<T>>({ state: 'loading' });
   const [generation, setGeneration] = useState(0);
+  const shown = useRef('');
   useEffect(() => {
     let current = true;
-    setLoaded({ state: 'loading' });
+    const what = `${path}\n${key}`;
+    if (shown.current !== what) setLoaded({ state: 'loading' });
+    shown.current = what;
     getJson<T>(path).then(
       (data) => {
         if (current) setLoaded({ state: 'ready', data });

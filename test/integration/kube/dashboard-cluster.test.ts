@@ -14,6 +14,8 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { existsSync } from 'node:fs';
+import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKubeConfig } from '../../../engine/kube/index.ts';
 import { API_VERSION } from '../../../engine/kube/api/v1alpha1/index.ts';
@@ -39,6 +41,7 @@ const TEAM_A = `dash-a-${suffix}`;
 const TEAM_B = `dash-b-${suffix}`;
 const GROUP_PATH = '/apis/lifeboat.dev/v1alpha1/namespaces';
 const PART_OF = 'app.kubernetes.io/part-of';
+const CHROMIUM = process.env.LIFEBOAT_CHROMIUM ?? '/usr/bin/chromium';
 
 const cr = (kind: string, namespace: string, name: string, spec: unknown): KubeObject => ({
   apiVersion: API_VERSION,
@@ -363,5 +366,46 @@ describe('dashboard in cluster mode, with the caller’s identity', () => {
       body: '{}',
     });
     expect(elsewhere.status).toBe(403);
+  });
+
+  it('in Chromium: signs in with a token, shows team-a, shows the API server’s 403 for a refused action', async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`Chromium not found at ${CHROMIUM}: install it with "apt-get install -y chromium"`);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const signIn = async (page: Page, token: string) => {
+        await page.goto(`${base}/`);
+        await page.getByLabel('Kubernetes token').fill(token);
+        await page.getByLabel('Namespace', { exact: true }).fill(TEAM_A);
+        await page.getByLabel('Namespace', { exact: true }).press('Enter');
+      };
+      const viewer = await browser.newPage();
+      await signIn(viewer, viewerToken);
+      await viewer.getByRole('link', { name: 'shop', exact: true }).click();
+      await viewer.getByRole('heading', { level: 1, name: 'shop' }).waitFor();
+      await viewer.getByRole('button', { name: 'Back up now' }).click();
+      const alert = viewer.getByRole('alert');
+      await alert.waitFor();
+      expect(await alert.textContent()).toMatch(/Forbidden \(403\).*cannot create resource "backups"/);
+      await viewer.goto(`${base}/#/actions`);
+      await viewer.getByRole('row', { name: /Backup .*shop-2/ }).waitFor();
+
+      const operator = await browser.newPage();
+      await signIn(operator, operatorToken);
+      await operator.getByRole('link', { name: 'shop', exact: true }).click();
+      await operator.getByRole('button', { name: 'Run a drill' }).click();
+      const done = operator.getByText(/^Created Drill /);
+      await done.waitFor();
+      const name = /Created Drill \S+\/(\S+)\./.exec((await done.textContent()) ?? '')?.[1] ?? '';
+      const drill = await admin.request('GET', `${GROUP_PATH}/${TEAM_A}/drills/${name}`);
+      expect(drill.status).toBe(200);
+      expect((drill.body as { spec: unknown }).spec).toEqual({
+        repository: 'offsite',
+        application: 'shop',
+        backupId: '20261125T020000Z-aaaa1111',
+      });
+    } finally {
+      await browser.close();
+    }
   });
 });
