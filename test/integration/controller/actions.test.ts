@@ -13,9 +13,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Watch } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startController, type ControllerHandle } from '../../../engine/controller/controller.ts';
 import { silentLogger, type ActionFinished } from '../../../engine/controller/index.ts';
+import { GROUP, VERSION } from '../../../engine/kube/api/v1alpha1/index.ts';
 import { createSecret, connect } from '../kube/_cluster.ts';
 import { useServer } from '../../../testcontainers/index.ts';
 import { conditionOf, Fixture } from './_fixture.ts';
@@ -164,4 +166,38 @@ describe('controller: Backup, Restore and Drill CRs', () => {
     expect(left).toEqual([]);
     expect(finished.find((f) => f.name === 'drill')?.drill).toMatchObject({ passed: true, differences: 0 });
   }, 180_000);
+
+  it('reports progress in the status while a bigger Backup runs, at most once per interval', async () => {
+    await fx.sql(
+      fx.database,
+      `INSERT INTO orders SELECT g, repeat('x', 200) || g FROM generate_series(1001, 200000) g`,
+    );
+    const updates: { at: number; bytes: number }[] = [];
+    const watch = await new Watch(fx.kc).watch(
+      `/apis/${GROUP}/${VERSION}/namespaces/${fx.namespace}/backups`,
+      { fieldSelector: 'metadata.name=big' },
+      (_type, object: { status?: { progress?: { bytes: number } } }) => {
+        const bytes = object.status?.progress?.bytes;
+        if (bytes !== undefined && bytes !== updates.at(-1)?.bytes) updates.push({ at: Date.now(), bytes });
+      },
+      () => undefined,
+    );
+    const began = Date.now();
+    try {
+      await fx.create('Backup', 'big', { repository: 'repo' });
+      const cr = await fx.finished('Backup', 'big', 240_000);
+      expect(cr.status?.phase, JSON.stringify(cr.status)).toBe('Succeeded');
+      const progress = cr.status?.progress as { bytes: number; updatedAt: string } | undefined;
+      expect(progress?.bytes).toBeGreaterThan(40_000_000);
+      expect(typeof progress?.updatedAt).toBe('string');
+    } finally {
+      watch.abort();
+    }
+    const seconds = (Date.now() - began) / 1000;
+    // Progress grew in steps while running, never faster than the interval (200 ms here).
+    expect(updates.length).toBeGreaterThan(1);
+    expect(updates.length).toBeLessThanOrEqual(Math.ceil(seconds / 0.2) + 2);
+    for (let i = 1; i < updates.length; i++)
+      expect(updates[i]?.bytes ?? 0).toBeGreaterThan(updates[i - 1]?.bytes ?? 0);
+  }, 300_000);
 });
