@@ -4,6 +4,7 @@
  * renders, and passes `lifeboat blueprint test` against a real redis-server, restoring into
  * a second, scratch redis-server. A variant whose restore loses a key fails the test.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -110,6 +111,42 @@ describe('blueprint for Redis, an engine without an adapter (blueprints/README.m
     expect(result.stdout).toContain('blueprint test FAILED');
     expect(result.stdout).toMatch(/FAIL +keyspace → keyspace/);
     expect(result.stdout + result.stderr).toMatch(/differs +keyspace: expected 506 rows \w+, got 505 rows/);
+  });
+
+  it('backs up, drills and restores through lifeboat backup/drill/restore with --blueprint', async () => {
+    await redisCli(scratch, ['FLUSHALL']);
+    const keyFile = join(dir, 'key');
+    await writeFile(keyFile, randomBytes(32).toString('base64'));
+    const repo = ['--repo', `file://${join(dir, 'repo')}`, '--key-file', keyFile];
+    const blueprint = ['--blueprint', EXAMPLE];
+    expect((await lifeboat('repo', 'init', ...repo)).exitCode).toBe(0);
+    const backup = await lifeboat('backup', '--db', db(), ...blueprint, '-o', 'json', ...repo);
+    expect(backup.exitCode, backup.stderr).toBe(0);
+    const { id, members } = JSON.parse(backup.stdout.trim().split('\n').at(-1) ?? '{}') as {
+      id: string;
+      members: { name: string; engine: string; markers: { kind: string }[] }[];
+    };
+    expect(members.map((m) => [m.name, m.engine, m.markers.map((k) => k.kind).join()])).toEqual([
+      ['cache', 'redis', 'rdbSaveTime'],
+    ]);
+    const drill = await lifeboat('drill', id, ...blueprint, '--scratch', `cache=${scratchUrl()}`, ...repo);
+    expect(drill.exitCode, drill.stdout + drill.stderr).toBe(0);
+    expect(drill.stdout).toContain('PASSED');
+    // The scratch server now holds the data: a plain restore refuses it, --force replaces it.
+    const refused = await lifeboat('restore', id, ...blueprint, '--to', `cache=${scratchUrl()}`, ...repo);
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toContain('the target Redis holds keys');
+    const forced = await lifeboat(
+      'restore',
+      id,
+      ...blueprint,
+      '--to',
+      `cache=${scratchUrl()}`,
+      '--force',
+      ...repo,
+    );
+    expect(forced.exitCode, forced.stdout + forced.stderr).toBe(0);
+    expect(await redisCli(scratch, ['DBSIZE'])).toBe('506');
   });
 
   it('refuses to drill on the source itself, and a blueprint-less redis:// URL', async () => {

@@ -4,7 +4,13 @@ import { STRATEGIES, type Strategy } from '../../../adapters/types.ts';
 import { CLUSTER_ENV, checkClusterName } from '../../kube/cluster-identity.ts';
 import { workloadsFromArguments } from '../../model/index.ts';
 import { describePlan, formatPlan } from '../../planner/index.ts';
-import { loadEngineSetup, passwordFromEnvironment, planBackup, runBackup } from '../../runs/index.ts';
+import {
+  blueprintOnlyEngines,
+  loadEngineSetup,
+  passwordFromEnvironment,
+  planBackup,
+  runBackup,
+} from '../../runs/index.ts';
 import {
   humanBytes,
   openRepository,
@@ -77,7 +83,15 @@ export function registerBackup(program: Command): void {
       .option('--dry-run', 'print the plan and touch nothing')
       .option('-o, --output <format>', 'table or json', outputFormat, 'table'),
   ).action(async (flags: BackupFlags) => {
-    const workloads = workloadsFromArguments(flags.db, flags.replica, passwordFromEnvironment());
+    // Blueprints first: an engine without an adapter (e.g. redis) is accepted in --db URLs
+    // only when a given blueprint protects it.
+    const setup = await loadEngineSetup(flags.blueprint);
+    const workloads = workloadsFromArguments(
+      flags.db,
+      flags.replica,
+      passwordFromEnvironment(),
+      blueprintOnlyEngines(setup),
+    );
     const onlyMember = workloads.length === 1 ? workloads[0]?.name : undefined;
     const envCluster = process.env[CLUSTER_ENV];
     const cluster = flags.cluster ?? (envCluster ? checkClusterName(envCluster, CLUSTER_ENV) : undefined);
@@ -90,7 +104,6 @@ export function registerBackup(program: Command): void {
         consistency: flags.consistency ?? (workloads.length > 1 ? 'app' : 'member'),
       },
     } as const;
-    const setup = await loadEngineSetup(flags.blueprint);
     if (flags.dryRun) {
       const thePlan = planBackup(request, setup);
       process.stdout.write(

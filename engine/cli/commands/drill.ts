@@ -12,6 +12,7 @@ import { collect, positive, urlsByMember } from './_arguments.ts';
 import { openRunDisplay } from './_run-display.ts';
 
 interface DrillFlags extends RepositoryFlags {
+  readonly blueprint: string[];
   readonly scratch: string[];
   readonly keep?: boolean;
   readonly parallel: number;
@@ -59,10 +60,16 @@ export function registerDrill(program: Command): void {
       )
       .option('--keep', 'keep the scratch databases')
       .option('-j, --parallel <n>', 'parallel streams per member', positive, 2)
+      .option(
+        '--blueprint <file>',
+        'use this blueprint for its engine (repeatable; needed for engines without an adapter)',
+        collect,
+        [],
+      )
       .option('-o, --output <format>', 'table or json', outputFormat, 'table'),
   ).action(async (backupId: string, flags: DrillFlags) => {
     const scratch = urlsByMember('--scratch', flags.scratch);
-    const setup = await loadEngineSetup();
+    const setup = await loadEngineSetup(flags.blueprint);
     const repository = await openRepository(flags);
     // Progress events would mix with the JSON report: -o json prints only the report.
     const display = openRunDisplay(flags.output === 'json' ? 'table' : flags.output);

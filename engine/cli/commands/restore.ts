@@ -11,6 +11,7 @@ import { collect, positive, urlsByMember } from './_arguments.ts';
 import { openRunDisplay } from './_run-display.ts';
 
 interface RestoreFlags extends RepositoryFlags {
+  readonly blueprint: string[];
   readonly to: string[];
   readonly only: string[];
   readonly force?: boolean;
@@ -35,10 +36,16 @@ export function registerRestore(program: Command): void {
       .option('--force', 'overwrite non-empty target databases')
       .option('--no-verify', 'skip the fingerprint check of the restored databases')
       .option('-j, --parallel <n>', 'parallel streams per member', positive, 2)
+      .option(
+        '--blueprint <file>',
+        'use this blueprint for its engine (repeatable; needed for engines without an adapter)',
+        collect,
+        [],
+      )
       .option('-o, --output <format>', 'table or json', outputFormat, 'table'),
   ).action(async (backupId: string, flags: RestoreFlags) => {
     const targets = urlsByMember('--to', flags.to);
-    const setup = await loadEngineSetup();
+    const setup = await loadEngineSetup(flags.blueprint);
     const repository = await openRepository(flags);
     const display = openRunDisplay(flags.output);
     try {
