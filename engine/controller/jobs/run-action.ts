@@ -9,8 +9,8 @@
  * of its namespace). No watch, no Lease: the controller that created the Job leads.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { CustomObjectsApi } from '@kubernetes/client-node';
-import { createKubeClient } from '../../kube/index.ts';
+import { ApiException, CustomObjectsApi } from '@kubernetes/client-node';
+import { createKubeClient, KubeError } from '../../kube/index.ts';
 import { kubeSystemUidReader, resolveClusterIdentity } from '../../kube/cluster-identity.ts';
 import { parseRepository } from '../../kube/api/v1alpha1/index.ts';
 import { loadEngineSetup, type EngineSetup } from '../../runs/index.ts';
@@ -55,6 +55,25 @@ const RESOURCE_OF: Record<ActionKind, ResourceRef> = {
   Drill: RESOURCES.drills,
 };
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `read` with a few retries on what client-go retries too: 429 (the API server asks to
+ * come back, e.g. while a CRD's storage re-initialises), 5xx and network errors.
+ */
+async function withRetries<T>(read: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      const code = error instanceof ApiException ? error.code : error instanceof KubeError ? error.status : 0;
+      const retryable = code === 0 || code === 429 || code >= 500;
+      if (!retryable || attempt >= attempts) throw error;
+      await sleep(Math.min(1000 * attempt, 5000));
+    }
+  }
+}
+
 /** A fixed snapshot of objects as an ObjectCache. */
 function snapshotCache(items: readonly KubeObject[]): ObjectCache {
   return {
@@ -82,16 +101,18 @@ export async function runActionOnce(options: RunActionOptions): Promise<RunActio
   const objects = new CustomObjects(kc);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const listIn = async (ref: ResourceRef): Promise<KubeObject[]> => {
-    const list = (await custom.listNamespacedCustomObject({
-      group: ref.group,
-      version: ref.version,
-      namespace,
-      plural: ref.plural,
-    })) as { items?: KubeObject[] };
+    const list = (await withRetries(() =>
+      custom.listNamespacedCustomObject({
+        group: ref.group,
+        version: ref.version,
+        namespace,
+        plural: ref.plural,
+      }),
+    )) as { items?: KubeObject[] };
     return list.items ?? [];
   };
   const resource = RESOURCE_OF[kind];
-  const action = await objects.get(resource, { namespace, name });
+  const action = await withRetries(() => objects.get(resource, { namespace, name }));
   if (!action) throw new ActionFailure('NotFound', `${kind} ${namespace}/${name} does not exist`);
   const [repositories, blueprints] = await Promise.all([
     listIn(RESOURCES.repositories),
