@@ -9,7 +9,7 @@
 import { discover, type DiscoveredWorkload } from '../kube/index.ts';
 import { parseRestore, type RestoreObject } from '../kube/api/v1alpha1/index.ts';
 import { runRestore } from '../runs/index.ts';
-import { mapRestoreTargets, restoreRequestFor } from '../runs/restore-mapping.ts';
+import { mapRestoreTargets, memberTargetNamespaces, restoreRequestFor } from '../runs/restore-mapping.ts';
 import { ActionFailure } from './action-failure.ts';
 import type { ActionKindHandler, ActionOutcome, ActionRun } from './action-reconciler.ts';
 import type { EventTarget } from './events.ts';
@@ -91,25 +91,28 @@ export function restoreHandler(): ActionKindHandler<RestoreObject> {
         );
       // Which workload of this namespace receives each member (namespace, owner and
       // storage-class mapping: the backup may come from another namespace or cluster).
-      const discovered = await workloadsByName(run, targetNamespace);
-      const mapped = mapRestoreTargets(
-        manifest,
-        {
-          targetNamespace,
-          ...(o.spec.namespaceMapping && { namespaceMapping: o.spec.namespaceMapping }),
-          ...(o.spec.storageClassMapping && { storageClassMapping: o.spec.storageClassMapping }),
-          ...(o.spec.databaseMapping && { databaseMapping: o.spec.databaseMapping }),
-          ...(o.spec.members && { members: o.spec.members }),
-        },
-        [...discovered.values()].map((w) => w.workload),
+      const spec = {
+        targetNamespace,
+        ...(o.spec.namespaceMapping && { namespaceMapping: o.spec.namespaceMapping }),
+        ...(o.spec.storageClassMapping && { storageClassMapping: o.spec.storageClassMapping }),
+        ...(o.spec.databaseMapping && { databaseMapping: o.spec.databaseMapping }),
+        ...(o.spec.members && { members: o.spec.members }),
+      };
+      const elsewhere = Object.entries(memberTargetNamespaces(manifest, spec)).filter(
+        ([, ns]) => ns !== namespace,
       );
-      if (mapped.problems.length > 0) throw new ActionFailure('TargetNotFound', mapped.problems.join('; '));
-      const elsewhere = mapped.members.filter((m) => m.targetNamespace !== namespace);
       if (elsewhere.length > 0)
         throw new ActionFailure(
           'CrossNamespaceRefused',
-          `namespaceMapping sends ${elsewhere.map((m) => `${m.member} to namespace ${m.targetNamespace}`).join(', ')}; a Restore in namespace ${namespace} can only write into ${namespace}`,
+          `namespaceMapping sends ${elsewhere.map(([member, ns]) => `${member} to namespace ${ns}`).join(', ')}; a Restore in namespace ${namespace} can only write into ${namespace}`,
         );
+      const discovered = await workloadsByName(run, targetNamespace);
+      const mapped = mapRestoreTargets(
+        manifest,
+        spec,
+        [...discovered.values()].map((w) => w.workload),
+      );
+      if (mapped.problems.length > 0) throw new ActionFailure('TargetNotFound', mapped.problems.join('; '));
       const members = manifest.members.filter((m) => mapped.members.some((x) => x.member === m.name));
       const targets = mapped.members.map((m) => discovered.get(m.workload.name) as DiscoveredWorkload);
       const problems = targets.flatMap((w) => w.problems.map((p) => `${w.workload.name}: ${p}`));

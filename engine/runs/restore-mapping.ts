@@ -96,6 +96,28 @@ export function mapRestoreTargets(
   return { members, problems };
 }
 
+/** The namespace each selected member restores into (before looking for workloads there). */
+export function memberTargetNamespaces(
+  manifest: Manifest,
+  spec: Pick<RestoreMappingSpec, 'targetNamespace' | 'namespaceMapping' | 'members'>,
+): Record<string, string> {
+  const wanted = spec.members ?? [];
+  return Object.fromEntries(
+    manifest.members
+      .filter((m) => wanted.length === 0 || wanted.includes(m.name))
+      .map((m) => [m.name, targetNamespaceOf(manifest, m, spec)]),
+  );
+}
+
+function targetNamespaceOf(
+  manifest: Manifest,
+  member: ManifestMember,
+  spec: Pick<RestoreMappingSpec, 'targetNamespace' | 'namespaceMapping'>,
+): string {
+  const source = member.kubernetes?.namespace ?? manifest.namespace;
+  return (source !== undefined ? spec.namespaceMapping?.[source] : undefined) ?? spec.targetNamespace;
+}
+
 function mapMember(
   manifest: Manifest,
   member: ManifestMember,

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Workload } from '../../../engine/model/index.ts';
 import type { Manifest, ManifestMember } from '../../../engine/repository/index.ts';
-import { mapRestoreTargets, restoreRequestFor } from '../../../engine/runs/restore-mapping.ts';
+import {
+  mapRestoreTargets,
+  memberTargetNamespaces,
+  restoreRequestFor,
+} from '../../../engine/runs/restore-mapping.ts';
 
 function aMember(
   name: string,
@@ -166,6 +170,22 @@ describe('mapRestoreTargets', () => {
     expect(none.problems).toEqual([
       'member orders-db: no StatefulSet orders-db in namespace empty of the target cluster (database workloads found: none)',
     ]);
+  });
+});
+
+describe('memberTargetNamespaces', () => {
+  it('says where each selected member would go before any workload is looked up', () => {
+    const cli = aMember('cache', 'postgres', ['cache']);
+    const manifest = aManifest([ORDERS, cli], { namespace: 'shop-a' });
+    expect(
+      memberTargetNamespaces(manifest, { targetNamespace: 'here', namespaceMapping: { 'shop-a': 'there' } }),
+    ).toEqual({
+      'orders-db': 'there',
+      cache: 'there',
+    });
+    expect(memberTargetNamespaces(manifest, { targetNamespace: 'here', members: ['cache'] })).toEqual({
+      cache: 'here',
+    });
   });
 });
 
