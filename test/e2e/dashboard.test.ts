@@ -3,7 +3,7 @@
  * of a real PostgreSQL (see _dashboard-fixture.ts): the JSON API, the `lifeboat dashboard`
  * command, and the front-end in a real headless Chromium driven by playwright-core (keyboard
  * navigation into an application, charts drawn from the real data, no console or CSP
- * errors, a screenshot). `npm run docs:screenshot` runs this file and also writes the
+ * errors, the axe-core WCAG 2.1 A/AA rules on every view, a screenshot). `npm run docs:screenshot` runs this file and also writes the
  * screenshot to docs/dashboard-application.png.
  */
 import { existsSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
+import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -299,6 +300,30 @@ describe('dashboard in repository mode', () => {
       await page.getByText('Nothing is running.').waitFor();
       expect(problems, problems.join('\n')).toEqual([]);
       await page.close();
+    });
+
+    it('passes the axe WCAG 2.1 A/AA checks (contrast, names, structure) on every view', async () => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      for (const [hash, title] of [
+        ['#/', 'Applications'],
+        [`#/applications/_/${fixture.app}`, fixture.app],
+        ['#/repositories', 'Repositories'],
+        ['#/blueprints', 'Blueprints'],
+        ['#/actions', 'Running actions'],
+      ] as const) {
+        await page.goto(`${base}/${hash}`);
+        await page.getByRole('heading', { level: 1, name: title }).waitFor();
+        await page.locator('.loading').waitFor({ state: 'detached' });
+        const result = await new AxeBuilder({ page })
+          .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+          .analyze();
+        const found = result.violations.map(
+          (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+        );
+        expect(found, `${hash}\n${found.join('\n')}`).toEqual([]);
+      }
+      await context.close();
     });
   });
 });
