@@ -1,15 +1,31 @@
 /**
  * Two controller instances on one Lease (real kube-apiserver): only the holder acts. Every
  * Backup is run by the leader; the other instance never claims one. When the leader stops
- * it hands the Lease back, the other takes over at once and runs the next Backup.
+ * it hands the Lease back, the other takes over at once and runs the next Backup. Below the
+ * Lease, the claim itself is exclusive: two reconcilers deciding on the same version of a
+ * Pending Backup (a stale cache during a hand-over) run it once.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actionReconciler, type ActionServices } from '../../../engine/controller/action-reconciler.ts';
+import { backupHandler } from '../../../engine/controller/backup-action.ts';
 import { startController, type ControllerHandle } from '../../../engine/controller/controller.ts';
-import { silentLogger, type ActionStarted } from '../../../engine/controller/index.ts';
+import { CustomObjects } from '../../../engine/controller/custom-objects.ts';
+import {
+  RESOURCES,
+  combineObservers,
+  openRepositoryOf,
+  silentLogger,
+  type ActionStarted,
+  type KubeObject,
+  type ReconcileContext,
+} from '../../../engine/controller/index.ts';
+import { parseRepository } from '../../../engine/kube/api/v1alpha1/index.ts';
+import { createKubeClient } from '../../../engine/kube/index.ts';
+import { loadEngineSetup } from '../../../engine/runs/index.ts';
 import { useServer } from '../../../testcontainers/index.ts';
 import { Fixture } from './_fixture.ts';
 
@@ -96,5 +112,50 @@ describe('leader election: two controller instances', () => {
     expect(started.filter((s) => s.by === 'instance-b').map((s) => s.event.name)).toEqual(['four']);
     const repository = await fx.openRepository();
     expect(await repository.list()).toHaveLength(4);
+  }, 300_000);
+
+  it('claims each action once: of two reconcilers deciding on the same version, exactly one runs it', async () => {
+    for (const h of handles.splice(0)) await h.stop();
+    const repository = await fx.openRepository();
+    const before = (await repository.list()).length;
+    const snapshot = (await fx.create('Backup', 'race', { repository: 'repo' })) as KubeObject;
+    const kube = createKubeClient({ kubeConfig: fx.kc });
+    const claimed: string[] = [];
+    const reconcilerOf = (identity: string) => {
+      const services: ActionServices = {
+        objects: new CustomObjects(fx.kc),
+        kube,
+        setup: () => loadEngineSetup(),
+        openRepository: async (namespace, name) =>
+          openRepositoryOf(kube, parseRepository(await fx.get('Repository', name)), namespace),
+        progressIntervalMs: 1000,
+        concurrency: 1,
+        inFlight: new Set(),
+      };
+      const ctx: ReconcileContext = {
+        kubeConfig: fx.kc,
+        identity,
+        cluster: 'race-test',
+        namespaces: [fx.namespace],
+        // Both decide on the same (Pending) version of the object.
+        cache: <T extends KubeObject>() => ({ get: () => snapshot as T, list: () => [snapshot as T] }),
+        isLeader: () => true,
+        events: { record: () => Promise.resolve() },
+        observer: combineObservers([{ onActionStarted: () => claimed.push(identity) }]),
+        log: silentLogger,
+        signal: new AbortController().signal,
+      };
+      const reconciler = actionReconciler(
+        backupHandler(() => ctx.cache(RESOURCES.blueprints)),
+        services,
+      );
+      return () => reconciler.reconcile({ namespace: fx.namespace, name: 'race' }, ctx);
+    };
+    await Promise.all([reconcilerOf('racer-x')(), reconcilerOf('racer-y')()]);
+    expect(claimed).toHaveLength(1);
+    const cr = await fx.get('Backup', 'race');
+    expect(cr.status?.phase, JSON.stringify(cr.status)).toBe('Succeeded');
+    expect(cr.status?.runner?.identity).toBe(claimed[0]);
+    expect((await repository.list()).length - before).toBe(1);
   }, 300_000);
 });
