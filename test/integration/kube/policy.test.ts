@@ -7,7 +7,9 @@
  *   that workload (not the rest of its application), which the controller runs to Succeeded;
  * - retention (keepLast 2) prunes the oldest backup from the repository and deletes its CR;
  * - removing the annotation stops new Backups;
- * - a namespace annotation protects every database of the namespace.
+ * - a namespace annotation protects every database of the namespace;
+ * - after hours of controller downtime, one catch-up run per application, not a burst;
+ * - an invalid schedule sets the Failed condition naming `spec.schedule`.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,7 +25,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startController, type ControllerHandle } from '../../../engine/controller/controller.ts';
 import { silentLogger } from '../../../engine/controller/index.ts';
-import { API_VERSION } from '../../../engine/kube/api/v1alpha1/index.ts';
 import { LocalStore, Repository } from '../../../engine/repository/index.ts';
 import {
   useServer,
@@ -32,16 +33,9 @@ import {
   type SharedServer,
 } from '../../../testcontainers/index.ts';
 import { pgQuery } from '../../_support/sql.ts';
-import {
-  connect,
-  createEndpointSlice,
-  createNamespace,
-  createSecret,
-  createService,
-  createStatefulSet,
-  type Cluster,
-} from './_cluster.ts';
+import { connect, type Cluster } from './_cluster.ts';
 import { applyCrds } from './_crds.ts';
+import { createCr, lifeboatNamespace, pgWorkload, repositoryDir } from './_pg-workload.ts';
 
 const suffix = randomBytes(3).toString('hex');
 const NS_A = `lb-pol-a-${suffix}`;
@@ -119,12 +113,7 @@ describe('BackupPolicy: annotation-driven protection, schedule and retention', (
   const get = async (namespace: string, plural: string, name: string) =>
     (await custom.getNamespacedCustomObject({ ...group, namespace, plural, name })) as Cr;
   const create = (namespace: string, plural: string, kind: string, name: string, spec: unknown) =>
-    custom.createNamespacedCustomObject({
-      ...group,
-      namespace,
-      plural,
-      body: { apiVersion: API_VERSION, kind, metadata: { name }, spec },
-    });
+    createCr(custom, namespace, plural, kind, name, spec);
   const annotateStatefulSet = (namespace: string, name: string, value: string | null) =>
     cluster.apps.patchNamespacedStatefulSet(
       { namespace, name, body: { metadata: { annotations: { 'lifeboat.dev/protect': value } } } },
@@ -144,46 +133,32 @@ describe('BackupPolicy: annotation-driven protection, schedule and retention', (
       return b.status?.phase === 'Succeeded' ? b : undefined;
     });
 
-  async function database(namespace: string, workload: string, db: string, app: string): Promise<void> {
-    await pgQuery(postgres, postgres.database, `CREATE DATABASE ${db}`);
-    await pgQuery(
-      postgres,
-      db,
-      `CREATE TABLE items (id int PRIMARY KEY, v text);
-       INSERT INTO items SELECT g, 'v' || g FROM generate_series(1, 200) g;`,
-    );
-    await createStatefulSet(cluster, namespace, {
-      name: workload,
-      image: 'postgres:15',
-      port: 5432,
-      annotations: { 'lifeboat.dev/credentials': 'pg-auth', 'lifeboat.dev/databases': db },
-      labels: { 'app.kubernetes.io/part-of': app },
-    });
-    await createService(cluster, namespace, workload, undefined, 5432);
-    await createEndpointSlice(cluster, namespace, workload, '127.0.0.1', postgres.port, 'FQDN');
-  }
-
   async function namespaceWithPolicy(namespace: string, retention?: Record<string, number>): Promise<void> {
-    await createNamespace(cluster, namespace);
-    await createSecret(cluster, namespace, 'pg-auth', {
-      username: postgres.user,
-      password: postgres.password,
-    });
-    await createSecret(cluster, namespace, 'repo-key', { key: KEY });
-    await Repository.init(new LocalStore(join(work, namespace)), { key: Buffer.from(KEY) });
-    await create(namespace, 'repositories', 'Repository', 'main', {
-      url: `file://${join(work, namespace)}`,
-      encryptionKeySecret: { name: 'repo-key' },
-    });
+    await lifeboatNamespace(cluster, custom, postgres, namespace, repositoryDir(work, namespace), KEY);
     await create(namespace, 'backuppolicies', 'BackupPolicy', 'nightly', {
       repository: 'main',
       schedule: '* * * * *',
       ...(retention ? { retention } : {}),
     });
   }
+  const database = (namespace: string, workload: string, db: string, app: string) =>
+    pgWorkload(cluster, postgres, namespace, workload, db, app);
 
   const openRepository = (namespace: string) =>
     Repository.open(new LocalStore(join(work, namespace)), { key: Buffer.from(KEY) });
+
+  let kubeConfig: KubeConfig | undefined;
+  const startIt = async () => {
+    controller = await startController({
+      ...(kubeConfig && { kubeConfig }),
+      namespaces: [NS_A, NS_B],
+      clusterName: 'policy-test',
+      leaderElection: false,
+      logger: silentLogger,
+      policy: { clock, maxRequeueMs: 250 },
+    });
+    await controller.synced;
+  };
 
   beforeAll(async () => {
     [kube, postgres] = await Promise.all([useServer('kube'), useServer('postgres')]);
@@ -202,15 +177,8 @@ describe('BackupPolicy: annotation-driven protection, schedule and retention', (
     await database(NS_B, 'crm-db', DBS.crm, 'crm');
     await database(NS_B, 'blog-db', DBS.blog, 'blog');
 
-    controller = await startController({
-      kubeConfig: kc,
-      namespaces: [NS_A, NS_B],
-      clusterName: 'policy-test',
-      leaderElection: false,
-      logger: silentLogger,
-      policy: { clock, maxRequeueMs: 250 },
-    });
-    await controller.synced;
+    kubeConfig = kc;
+    await startIt();
   }, 300_000);
 
   afterAll(async () => {
@@ -330,4 +298,39 @@ describe('BackupPolicy: annotation-driven protection, schedule and retention', (
     expect((await repo.list('blog')).map((b) => b.backupId)).toEqual([blog.status?.backupId]);
     expect((await repo.list('crm')).map((b) => b.backupId)).toEqual([crm.status?.backupId]);
   }, 300_000);
+
+  it('after downtime, one catch-up Backup per application, not one per missed minute', async () => {
+    await controller?.stop(5_000);
+    controller = undefined;
+    const before = (await list(NS_B, 'backups')).length;
+    offsetMs += 3 * 3_600_000; // three hours down: 180 missed ticks
+    const tick = nextTick();
+    await startIt();
+    const stamp = stampOf(tick);
+    await succeeded(NS_B, `nightly-blog-${stamp}`);
+    await succeeded(NS_B, `nightly-crm-${stamp}`);
+    await tickHandled(NS_B, tick);
+    expect((await list(NS_B, 'backups')).length).toBe(before + 2);
+    const events = await core.listNamespacedEvent({
+      namespace: NS_B,
+      fieldSelector: 'involvedObject.kind=BackupPolicy,involvedObject.name=nightly,reason=MissedSchedules',
+    });
+    expect(events.items.length).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('an invalid schedule sets the Failed condition naming the field', async () => {
+    // five fields (the CRD accepts it), but minute 61 does not exist
+    await create(NS_A, 'backuppolicies', 'BackupPolicy', 'broken', {
+      repository: 'main',
+      schedule: '61 * * * *',
+    });
+    const broken = await waitFor('the Failed condition', async () => {
+      const p = await get(NS_A, 'backuppolicies', 'broken');
+      return p.status?.conditions?.some((c) => c.type === 'Failed' && c.status === 'True') ? p : undefined;
+    });
+    const failed = broken.status?.conditions?.find((c) => c.type === 'Failed');
+    expect(failed?.reason).toBe('InvalidSchedule');
+    expect(failed?.message).toMatch(/^spec\.schedule: invalid cron expression "61 \* \* \* \*"/);
+    expect(broken.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
+  }, 60_000);
 });
