@@ -25,6 +25,23 @@ export interface RepositorySourceOptions {
   readonly now?: () => Date;
   /** Folder of blueprints to lint and show. @default the built-in blueprints */
   readonly blueprintsDir?: string;
+  /** How long one scan of the repository answers requests (several views load at once). @default 5000 */
+  readonly cacheMs?: number;
+  /** Objects read at once while scanning. @default 16 */
+  readonly concurrency?: number;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 interface Snapshot {
@@ -39,6 +56,7 @@ export class RepositorySource implements DashboardSource {
   readonly #repo: Repository;
   readonly #options: RepositorySourceOptions;
   readonly #manifests = new Map<string, Manifest>();
+  #scan: { readonly at: number; readonly result: Promise<Snapshot> } | undefined;
 
   constructor(repo: Repository, options: RepositorySourceOptions = {}) {
     this.#repo = repo;
@@ -49,17 +67,31 @@ export class RepositorySource implements DashboardSource {
     return this.#repo.location;
   }
 
-  async #snapshot(): Promise<Snapshot> {
+  /** One scan serves every request within `cacheMs`; a failed scan is not kept. */
+  #snapshot(): Promise<Snapshot> {
+    const now = Date.now();
+    if (this.#scan && now - this.#scan.at < (this.#options.cacheMs ?? 5000)) return this.#scan.result;
+    const result = this.#read();
+    this.#scan = { at: now, result };
+    result.catch(() => {
+      if (this.#scan?.result === result) this.#scan = undefined;
+    });
+    return result;
+  }
+
+  async #read(): Promise<Snapshot> {
     const ids = await this.#repo.listIds();
-    const backups = await Promise.all(
-      ids.map(async (id): Promise<StoredBackup> => {
+    const backups = await mapLimit(
+      ids,
+      this.#options.concurrency ?? 16,
+      async (id): Promise<StoredBackup> => {
         let manifest = this.#manifests.get(id);
         if (!manifest) {
           manifest = await this.#repo.readManifest(id);
           this.#manifests.set(id, manifest);
         }
         return { manifest, drills: await this.#repo.readReports(id, 'drill') };
-      }),
+      },
     );
     const chunkSizes = new Map<string, number>();
     for await (const info of this.#repo.ctx.store.list(CHUNK_PREFIX)) {
