@@ -1,7 +1,7 @@
 /**
  * `lifeboat controller --metrics-port` as it runs in a cluster, scraped like Prometheus
  * does: a Backup CR and a Drill CR run to completion against the real API server and the
- * real test PostgreSQL, then `/metrics` shows their values (compared with the committed
+ * real test PostgreSQL (and a Restore CR is refused), then `/metrics` shows their values (compared with the committed
  * manifest and the CRs' status). The controller is stopped (SIGTERM) and started again:
  * the last-success time is back before any new backup, seeded from the Backup CR and the
  * repository, while counters restart from zero as Prometheus expects.
@@ -106,7 +106,7 @@ describe('lifeboat controller: Prometheus endpoint', () => {
     if (work) await rm(work, { recursive: true, force: true });
   }, 60_000);
 
-  it('exports a finished Backup CR and Drill CR', async () => {
+  it('exports finished Backup, Drill and Restore CRs', async () => {
     const app = { namespace: fx.namespace, application: 'shop' };
     const before = await scrape();
     expect(before.filter((s) => s.name === 'lifeboat_backup_total')).toEqual([]);
@@ -121,6 +121,10 @@ describe('lifeboat controller: Prometheus endpoint', () => {
     await fx.create('Drill', 'weekly', { repository: 'repo', application: 'shop' });
     const drill = await fx.finished('Drill', 'weekly');
     expect(drill.status?.result, JSON.stringify(drill.status)).toBe('Passed');
+
+    // A Restore into the (non-empty) original without force is refused: a failed restore.
+    await fx.create('Restore', 'refused', { repository: 'repo', backupId: String(backup.status?.backupId) });
+    expect((await fx.finished('Restore', 'refused')).status?.phase).toBe('Failed');
 
     const samples = await scrape();
     const value = (name: string, labels: Record<string, string> = {}) =>
@@ -142,6 +146,7 @@ describe('lifeboat controller: Prometheus endpoint', () => {
     expect(value('lifeboat_last_successful_backup_timestamp_seconds')).toBe(
       Date.parse(manifest.completedAt) / 1000,
     );
+    expect(value('lifeboat_restore_total', { result: 'failed' })).toBe(1);
     expect(value('lifeboat_drill_success')).toBe(1);
     expect(value('lifeboat_drill_restore_seconds')).toBeCloseTo(Number(drill.status?.recoverySeconds), 3);
     for (const kind of ['backup', 'restore', 'drill'])
