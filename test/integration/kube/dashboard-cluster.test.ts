@@ -15,6 +15,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { execa } from 'execa';
 import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKubeConfig } from '../../../engine/kube/index.ts';
@@ -42,6 +44,7 @@ const TEAM_B = `dash-b-${suffix}`;
 const GROUP_PATH = '/apis/lifeboat.dev/v1alpha1/namespaces';
 const PART_OF = 'app.kubernetes.io/part-of';
 const CHROMIUM = process.env.LIFEBOAT_CHROMIUM ?? '/usr/bin/chromium';
+const CLI = resolve(import.meta.dirname, '../../../engine/cli/main.ts');
 
 const cr = (kind: string, namespace: string, name: string, spec: unknown): KubeObject => ({
   apiVersion: API_VERSION,
@@ -57,6 +60,7 @@ describe('dashboard in cluster mode, with the caller’s identity', () => {
   let base: string;
   let viewerToken: string;
   let operatorToken: string;
+  let kubeconfig: string;
 
   async function mustCreate(object: KubeObject): Promise<void> {
     const res = await admin.apply(object);
@@ -100,6 +104,7 @@ describe('dashboard in cluster mode, with the caller’s identity', () => {
 
   beforeAll(async () => {
     const kube = await useServer('kube');
+    kubeconfig = kube.kubeconfig;
     await applyCrds(kube.kubeconfig);
     admin = new RawKube(kube.kubeconfig);
     cluster = connect(kube.kubeconfig);
@@ -406,6 +411,41 @@ describe('dashboard in cluster mode, with the caller’s identity', () => {
       });
     } finally {
       await browser.close();
+    }
+  });
+
+  it('is what `lifeboat dashboard --cluster` serves, with the same identity rules', async () => {
+    const child = execa(
+      process.execPath,
+      [CLI, 'dashboard', '--cluster', '--kubeconfig', kubeconfig, '--port', '0'],
+      {
+        reject: false,
+      },
+    );
+    try {
+      const url = await new Promise<string>((resolveUrl, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /on (http:\/\/\S+\/)/.exec(out);
+          if (match?.[1]) resolveUrl(match[1]);
+        });
+        void child.then((r) => {
+          reject(new Error(`lifeboat dashboard exited ${r.exitCode}: ${r.stderr}`));
+        });
+      });
+      // The kubeconfig's admin identity is not used: no token, no data.
+      expect((await fetch(`${url}api/applications?namespace=${TEAM_A}`)).status).toBe(401);
+      const headers = { authorization: `Bearer ${viewerToken}` };
+      const mine = await fetch(`${url}api/applications?namespace=${TEAM_A}`, { headers });
+      expect(((await mine.json()) as ApplicationSummary[]).map((a) => a.name)).toEqual([
+        'analytics-db',
+        'shop',
+      ]);
+      expect((await fetch(`${url}api/applications?namespace=${TEAM_B}`, { headers })).status).toBe(403);
+    } finally {
+      child.kill('SIGTERM');
+      expect((await child).exitCode).toBe(0);
     }
   });
 });
