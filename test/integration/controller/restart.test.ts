@@ -146,4 +146,41 @@ describe('controller restart in the middle of a Backup', () => {
     expect(lease.spec?.holderIdentity ?? '').toBe('');
     expect(second.output()).toContain('released leadership');
   }, 300_000);
+
+  it('on SIGTERM aborts the running Backup, records it as Interrupted and exits cleanly', async () => {
+    const repository = await fx.openRepository();
+    const before = await repository.list();
+    locker = new pg.Client({
+      host: fx.postgres.host,
+      port: fx.postgres.port,
+      user: fx.postgres.user,
+      password: fx.postgres.password,
+      database: fx.database,
+    });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+    const third = startCli(fx, 'third-instance');
+    children.push(third);
+    await fx.create('Backup', 'terminated', { repository: 'repo' });
+    const running = await fx.waitFor(
+      'Backup',
+      'terminated',
+      (cr) => cr.status?.phase === 'Running' || third.child.exitCode !== null,
+      90_000,
+    );
+    expect(running.status?.runner?.identity, third.output()).toBe('third-instance');
+    await new Promise((r) => setTimeout(r, 1000));
+    const signalled = Date.now();
+    third.child.kill('SIGTERM');
+    expect(await third.exited).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(25_000);
+    await locker.query('ROLLBACK');
+    await locker.end();
+    locker = undefined;
+    const cr = await fx.get('Backup', 'terminated');
+    expect(cr.status?.phase, third.output()).toBe('Failed');
+    expect(conditionOf(cr, 'Failed')).toMatchObject({ status: 'True', reason: 'Interrupted' });
+    expect(await repository.list()).toEqual(before);
+  }, 300_000);
 });
