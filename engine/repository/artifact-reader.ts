@@ -9,6 +9,7 @@ import { RepositoryError } from '../errors.ts';
 import { SealError, unseal } from './codec.ts';
 import { chunkKey, type RepositoryContext } from './context.ts';
 import type { ManifestArtifact } from './manifest.ts';
+import { releaseMemory } from './memory.ts';
 import { NotFoundError } from './object-store.ts';
 import { describeStoreError } from './store-errors.ts';
 
@@ -32,12 +33,15 @@ export async function readChunk(
     if (error instanceof NotFoundError) throw fail('chunk is missing', error);
     throw fail(describeStoreError(error, ctx.store.location, 'read').message, error);
   }
-  let plain: Buffer;
+  let plain: Buffer | undefined;
   try {
-    plain = await unseal(object, { key: ctx.dataKey, context: id });
+    plain = await unseal(object, { key: ctx.dataKey, context: id, size });
   } catch (error) {
     if (error instanceof SealError) throw fail(error.message, error);
     throw error;
+  } finally {
+    // the object read is ours alone; free it unless the plaintext is a view of it
+    if (plain?.buffer !== object.buffer) releaseMemory(object);
   }
   if (plain.length !== size) throw fail(`size ${plain.length} differs from the manifest's ${size}`);
   if (ctx.chunkId(plain) !== id) throw fail('content does not match its id (altered)');

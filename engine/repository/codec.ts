@@ -110,7 +110,12 @@ function encrypt(plain: Buffer, packed: Buffer | undefined, options: SealOptions
  */
 export async function unseal(
   object: Buffer,
-  options: { key: Buffer | undefined; context: string },
+  options: {
+    key: Buffer | undefined;
+    context: string;
+    /** The plaintext size when known (chunks): decompression then fills one buffer. */
+    size?: number;
+  },
 ): Promise<Buffer> {
   if (object.length < 2) throw new SealError('object is truncated');
   const version = object[0];
@@ -137,8 +142,12 @@ export async function unseal(
   }
   if ((flags & FLAG_ZSTD) === 0) return body;
   try {
-    return await decompress(body);
+    // with the size known, one output buffer: no pieces to join
+    return await decompress(body, options.size ? { chunkSize: Math.max(64 * 1024, options.size) } : {});
   } catch (error) {
     throw new SealError('decompression failed', { cause: error });
+  } finally {
+    // the decrypted compressed text is ours alone (the object itself is the caller's)
+    if (body.buffer !== object.buffer) releaseMemory(body);
   }
 }

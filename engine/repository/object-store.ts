@@ -27,7 +27,10 @@ export interface ObjectStore {
   readonly supportsLock: boolean;
   /** Store an object from buffers (written in order) or a stream of unknown length. */
   put(key: string, body: readonly Buffer[] | Readable, options?: PutOptions): Promise<void>;
-  /** The whole object; throws NotFoundError when absent. Only for bounded objects. */
+  /**
+   * The whole object; throws NotFoundError when absent. Only for bounded objects. The
+   * Buffer is the caller's alone: no other view shares its memory (it may be freed).
+   */
   get(key: string): Promise<Buffer>;
   /** The object as a stream; throws NotFoundError when absent. */
   getStream(key: string): Promise<Readable>;
