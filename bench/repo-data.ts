@@ -31,8 +31,13 @@ export class Rng {
   }
 }
 
-function poolText(rng: Rng, bytes: number): string {
-  const parts: string[] = [];
+/**
+ * At least `bytes` of dump-like text (whole lines), written straight into a Buffer:
+ * no list of a million strings to join (that transient garbage would show up as
+ * memory of whatever process generates the data).
+ */
+function poolText(rng: Rng, bytes: number): Buffer {
+  const out = Buffer.allocUnsafeSlow(bytes + 4096);
   let size = 0;
   const word = (): string => WORDS[rng.below(WORDS.length)] ?? 'x';
   const words = (n: number): string => Array.from({ length: n }, word).join(' ');
@@ -50,10 +55,9 @@ function poolText(rng: Rng, bytes: number): string {
       default:
         line = `${words(8 + rng.below(12))}.\n`;
     }
-    parts.push(line);
-    size += line.length;
+    size += out.write(line, size, 'latin1');
   }
-  return parts.join('');
+  return out.subarray(0, size);
 }
 
 export interface RealisticOptions {
@@ -71,7 +75,7 @@ let cachedPool: { seed: number; pool: Buffer; digits: Int32Array } | undefined;
 
 function pool(seed: number): { pool: Buffer; digits: Int32Array } {
   if (cachedPool?.seed === seed) return cachedPool;
-  const buf = Buffer.from(poolText(new Rng(seed), POOL_BYTES + 1024 * 1024), 'latin1');
+  const buf = poolText(new Rng(seed), POOL_BYTES + 1024 * 1024);
   const digits: number[] = [];
   for (let i = 0; i < buf.length; i++) {
     const c = buf[i] ?? 0;
