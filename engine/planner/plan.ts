@@ -190,6 +190,10 @@ export function plan(input: PlanInput): Plan {
             decision: { source: 'default' as const, reason: 'the backup recorded no strategy: logical' },
           };
     }
+    if (!adapterCapabilities && action === 'backup' && chosen.decision.source === 'default') {
+      const reason = `no adapter for ${workload.engine}: blueprint "${loaded.blueprint.metadata.name}" decides how to capture`;
+      chosen = { ...chosen, decision: { ...chosen.decision, reason } };
+    }
     const steps = blueprintAction.phases.map((p) => toStep(p));
     const defer = blueprintAction.deferPhase && toStep(blueprintAction.deferPhase, deferTimeoutMs);
     if (!adapterCapabilities)

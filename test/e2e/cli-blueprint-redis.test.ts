@@ -120,6 +120,18 @@ describe('blueprint for Redis, an engine without an adapter (blueprints/README.m
     const repo = ['--repo', `file://${join(dir, 'repo')}`, '--key-file', keyFile];
     const blueprint = ['--blueprint', EXAMPLE];
     expect((await lifeboat('repo', 'init', ...repo)).exitCode).toBe(0);
+    // The plan, without touching any server (nothing listens on port 1).
+    const dry = await lifeboat(
+      'backup',
+      '--db',
+      'cache=redis://127.0.0.1:1',
+      ...blueprint,
+      '--dry-run',
+      ...repo,
+    );
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('no adapter for redis: blueprint "redis-rdb" decides how to capture');
+    expect(dry.stdout).toMatch(/5\. wait: waitFor \(timeout 30m\)[\s\S]*defer unpause: exec/);
     const backup = await lifeboat('backup', '--db', db(), ...blueprint, '-o', 'json', ...repo);
     expect(backup.exitCode, backup.stderr).toBe(0);
     const { id, members } = JSON.parse(backup.stdout.trim().split('\n').at(-1) ?? '{}') as {
