@@ -10,14 +10,15 @@
  *   rows back (checked in the database) and verifies them;
  * - a Drill CR restores to scratch, compares fingerprints and reports Passed.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Watch } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startController, type ControllerHandle } from '../../../engine/controller/controller.ts';
 import { silentLogger, type ActionFinished } from '../../../engine/controller/index.ts';
-import { GROUP, VERSION } from '../../../engine/kube/api/v1alpha1/index.ts';
+import { API_VERSION, GROUP, VERSION } from '../../../engine/kube/api/v1alpha1/index.ts';
+import { parse } from 'yaml';
 import { createSecret, connect } from '../kube/_cluster.ts';
 import { useServer } from '../../../testcontainers/index.ts';
 import { conditionOf, Fixture } from './_fixture.ts';
@@ -143,6 +144,35 @@ describe('controller: Backup, Restore and Drill CRs', () => {
     expect(rows[0]).toEqual({ n: 500, last: 'item-99' });
     expect(await fx.eventReasons('StatefulSet', 'orders-db', 'Restored')).toContain('Restored');
   }, 180_000);
+
+  it('uses the Blueprint CR a Backup names (this namespace), and names a missing one', async () => {
+    const file = parse(
+      await readFile(join(import.meta.dirname, '../../../blueprints/postgres.yaml'), 'utf8'),
+    ) as { spec: Record<string, unknown> };
+    await fx.custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: fx.namespace,
+      plural: 'blueprints',
+      body: {
+        apiVersion: API_VERSION,
+        kind: 'Blueprint',
+        metadata: { name: 'team-postgres' },
+        spec: file.spec,
+      },
+    });
+    // The informer sees the new Blueprint before the Backup that needs it in practice; wait to be sure.
+    await new Promise((r) => setTimeout(r, 500));
+    await fx.create('Backup', 'with-blueprint', { repository: 'repo', blueprint: 'team-postgres' });
+    const cr = await fx.finished('Backup', 'with-blueprint');
+    expect(cr.status?.phase, JSON.stringify(cr.status)).toBe('Succeeded');
+    const manifest = await (await fx.openRepository()).readManifest(String(cr.status?.backupId));
+    expect(manifest.members[0]?.details.blueprint).toBe('team-postgres');
+
+    await fx.create('Backup', 'missing-blueprint', { repository: 'repo', blueprint: 'nope' });
+    const missing = conditionOf(await fx.finished('Backup', 'missing-blueprint'), 'Failed');
+    expect(missing).toMatchObject({ status: 'True', reason: 'BlueprintNotFound' });
+  }, 120_000);
 
   it('refuses a Restore into another namespace', async () => {
     await fx.create('Restore', 'elsewhere', { repository: 'repo', backupId, targetNamespace: 'default' });
