@@ -93,7 +93,7 @@ export async function dump(
   if (options.snapshot) {
     throw new AdapterError(
       'cassandra',
-      'cassandra dump cannot read from a pinned snapshot: Cassandra has none',
+      'a logical cassandra dump cannot read from a snapshot (Cassandra has no read snapshot; the snapshot strategy streams a node snapshot instead)',
       {
         workload: workload.name,
       },

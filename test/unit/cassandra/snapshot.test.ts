@@ -6,7 +6,10 @@ import {
   sstableArtifact,
 } from '../../../adapters/cassandra/snapshot-artifacts.ts';
 import { parseSnapshotToken } from '../../../adapters/cassandra/snapshot.ts';
+import { cassandraAdapter } from '../../../adapters/cassandra/index.ts';
+import { postgresAdapter } from '../../../adapters/postgres/index.ts';
 import type { Workload } from '../../../engine/model/index.ts';
+import { chooseStrategy, STRATEGY_ANNOTATION } from '../../../engine/planner/index.ts';
 
 const workload = (url: string, annotations: Record<string, string> = {}): Workload => ({
   name: 'events',
@@ -63,5 +66,24 @@ describe('snapshot captures', () => {
     const token = JSON.stringify({ tag: 'lifeboat-x', keyspaces: ['ks'], node: 'n', takenAt: 't' });
     expect(parseSnapshotToken(token, 'events').keyspaces).toEqual(['ks']);
     expect(() => parseSnapshotToken('0/1A2B-3', 'events')).toThrow('not taken by cassandra.pinSnapshot');
+  });
+});
+
+describe('the planner and the snapshot strategy', () => {
+  const w = workload('cassandra://node-1:9042/');
+  it('offers it for Cassandra when requested or annotated, never by default', () => {
+    const capabilities = cassandraAdapter.capabilities;
+    expect(chooseStrategy({ workload: w, capabilities, requested: 'snapshot' }).strategy).toBe('snapshot');
+    const annotated = { ...w, annotations: { [STRATEGY_ANNOTATION]: 'snapshot' } };
+    expect(chooseStrategy({ workload: annotated, capabilities }).decision).toMatchObject({
+      source: 'annotation',
+    });
+    expect(chooseStrategy({ workload: w, capabilities }).strategy).toBe('logical');
+  });
+
+  it('refuses it for an adapter without it', () => {
+    expect(() =>
+      chooseStrategy({ workload: w, capabilities: postgresAdapter.capabilities, requested: 'snapshot' }),
+    ).toThrow('strategy snapshot (requested) is not supported');
   });
 });
