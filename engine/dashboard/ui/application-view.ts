@@ -60,7 +60,7 @@ function Detail({ app, info, reload }: { app: ApplicationDetail; info: Dashboard
       </div>
       <div>
         <dt>Last backup</dt>
-        <dd>${app.lastBackup ? ago(app.lastBackup.completedAt) : 'never'}</dd>
+        <dd>${lastBackupText(app)}</dd>
       </div>
       <div>
         <dt>RPO actual / policy</dt>
@@ -101,6 +101,12 @@ function Detail({ app, info, reload }: { app: ApplicationDetail; info: Dashboard
     <${Timeline} backups=${app.backups} />
     <${Drills} drills=${app.drills} />
   `;
+}
+
+function lastBackupText(app: ApplicationDetail): string {
+  const last = app.lastBackup;
+  if (!last) return 'never';
+  return last.phase === 'Succeeded' ? ago(last.completedAt) : `${last.phase.toLowerCase()} (${last.id})`;
 }
 
 function sizeText(b: BackupView): string {

@@ -2,7 +2,7 @@
 import { html } from 'htm/preact';
 import type { ApplicationSummary, Rpo } from '../api-types.ts';
 import { ago, duration, instant } from './format.ts';
-import { ErrorNotice, Loading, PageHeading, StatusBadge } from './components.ts';
+import { ErrorNotice, Loading, PageHeading, PhaseBadge, StatusBadge } from './components.ts';
 import { applicationHref } from './router.ts';
 import { useData } from './use-data.ts';
 
@@ -13,6 +13,15 @@ function RpoCell({ rpo }: { rpo: Rpo }) {
     >${duration(rpo.actualSeconds)}${rpo.policySeconds === null ? '' : ` / ${duration(rpo.policySeconds)}`}${
       late ? html` <strong>(late)</strong>` : ''
     }</span
+  >`;
+}
+
+function LastBackupCell({ app }: { app: ApplicationSummary }) {
+  const last = app.lastBackup;
+  if (!last) return html`never`;
+  if (last.phase !== 'Succeeded') return html`<${PhaseBadge} phase=${last.phase} />`;
+  return html`<time datetime=${last.completedAt ?? ''} title=${instant(last.completedAt)}
+    >${ago(last.completedAt)}</time
   >`;
 }
 
@@ -62,16 +71,7 @@ function ApplicationsTable({ apps }: { apps: ApplicationSummary[] }) {
                 <div class="reason">${a.reason}</div>
               </td>
               <td>
-                ${
-                  a.lastBackup
-                    ? html`<time
-                          datetime=${a.lastBackup.completedAt ?? ''}
-                          title=${instant(a.lastBackup.completedAt)}
-                          >${ago(a.lastBackup.completedAt)}</time
-                        >
-                        ${a.lastBackup.phase === 'Succeeded' ? '' : html` (${a.lastBackup.phase})`}`
-                    : 'never'
-                }
+                <${LastBackupCell} app=${a} />
               </td>
               <td>
                 ${

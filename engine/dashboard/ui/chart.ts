@@ -38,7 +38,10 @@ function options(props: ChartProps, width: number): uPlot.Options {
     width,
     height: 240,
     scales: {
-      x: bars ? { time: false, range: [-0.5, props.x.length - 0.5] } : { time: true },
+      x: bars
+        ? { time: false, range: [-0.5, props.x.length - 0.5] }
+        : // A single point would otherwise be stretched over years: show an hour around it.
+          { time: true, range: (_u, min, max) => (max - min < 60 ? [min - 1800, max + 1800] : [min, max]) },
       left: { auto: true, range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] },
       right: { auto: true, range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] },
     },
