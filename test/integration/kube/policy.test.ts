@@ -25,6 +25,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startController, type ControllerHandle } from '../../../engine/controller/controller.ts';
 import { silentLogger } from '../../../engine/controller/index.ts';
+import { kubePolicyApi } from '../../../engine/controller/policy/index.ts';
 import { LocalStore, Repository } from '../../../engine/repository/index.ts';
 import {
   useServer,
@@ -33,7 +34,7 @@ import {
   type SharedServer,
 } from '../../../testcontainers/index.ts';
 import { pgQuery } from '../../_support/sql.ts';
-import { connect, type Cluster } from './_cluster.ts';
+import { connect, createNamespace, type Cluster } from './_cluster.ts';
 import { applyCrds } from './_crds.ts';
 import { createCr, lifeboatNamespace, pgWorkload, repositoryDir } from './_pg-workload.ts';
 
@@ -332,5 +333,23 @@ describe('BackupPolicy: annotation-driven protection, schedule and retention', (
     expect(failed?.reason).toBe('InvalidSchedule');
     expect(failed?.message).toMatch(/^spec\.schedule: invalid cron expression "61 \* \* \* \*"/);
     expect(broken.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
+  }, 60_000);
+
+  it('a second controller creating the same run gets AlreadyExists, which counts as done', async () => {
+    // in a namespace no controller here watches, so nothing runs the Backup
+    const namespace = `lb-pol-c-${suffix}`;
+    await createNamespace(cluster, namespace);
+    const api = kubePolicyApi(kubeConfig ?? new KubeConfig());
+    const run = {
+      kind: 'Backup' as const,
+      name: 'nightly-crm-209901010000',
+      application: 'crm',
+      scheduledFor: new Date('2099-01-01T00:00:00Z'),
+      labels: { 'lifeboat.dev/policy': 'nightly', 'lifeboat.dev/application': 'crm' },
+      spec: { repository: 'main', application: 'crm' },
+    };
+    expect(await api.createRun(namespace, run)).toBe('created');
+    expect(await api.createRun(namespace, run)).toBe('exists');
+    expect((await list(namespace, 'backups')).map((b) => b.metadata.name)).toEqual([run.name]);
   }, 60_000);
 });
