@@ -34,8 +34,9 @@ const seconds = (from: string, to: string): number | null => {
   return Number.isFinite(ms) ? ms / 1000 : null;
 };
 
+/** The application's Kubernetes namespace, for backups of discovered workloads. */
 export function namespaceOf(manifest: Manifest): string | null {
-  return manifest.labels.namespace ?? null;
+  return manifest.namespace ?? manifest.labels.namespace ?? null;
 }
 
 const appKey = (namespace: string | null, name: string): string => `${namespace ?? ''}/${name}`;

@@ -23,6 +23,7 @@ import {
   type DashboardInfo,
   type DashboardServer,
   type RepositoryView,
+  type RunningAction,
 } from '../../engine/dashboard/index.ts';
 import { useServer } from '../../testcontainers/index.ts';
 import { buildDashboardFixture, type DashboardFixture } from './_dashboard-fixture.ts';
@@ -144,6 +145,18 @@ describe('dashboard in repository mode', () => {
       expect(b.lint).toEqual([]);
       expect(b.actions).toEqual(expect.arrayContaining(['backup', 'restore']));
     }
+  });
+
+  it('lists a backup in progress (its live lock) as a running action, and forgets it once aborted', async () => {
+    const writer = await fixture.repo.startBackup({ app: 'in-progress' });
+    try {
+      const running = (await get('/api/actions')).body as RunningAction[];
+      expect(running.map((a) => [a.kind, a.phase])).toEqual([['Backup', 'Running']]);
+      expect(running[0]?.message).toMatch(/pid \d+/);
+    } finally {
+      await writer.abort();
+    }
+    expect((await get('/api/actions')).body).toEqual([]);
   });
 
   it('is read-only: no actions in repository mode, unknown paths are 404', async () => {
