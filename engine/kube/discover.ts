@@ -9,6 +9,7 @@ import { secretsOf } from './credentials.ts';
 import { assembleWorkload, groupApplications, type DiscoveryResult } from './assemble.ts';
 import type { KubeClient, ListedKind, ListedKinds } from './kube-client.ts';
 import { KubeError } from './kube-client.ts';
+import { DISCOVERY_PROJECTIONS } from './projection.ts';
 import { recogniseNamespace, type NamespaceObjects, type RecognisedWorkload } from './recognise.ts';
 
 export interface DiscoverOptions {
@@ -54,7 +55,9 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 /** Discover database workloads and group them into applications. @throws KubeError */
 export async function discover(client: KubeClient, options: DiscoverOptions = {}): Promise<DiscoveryResult> {
   const ns = options.namespace;
-  const list = <K extends ListedKind>(kind: K): Promise<ListedKinds[K][]> => client.list(kind, ns);
+  // Projected page by page: only what recognition reads is kept of each object.
+  const list = <K extends ListedKind>(kind: K): Promise<ListedKinds[K][]> =>
+    client.list(kind, ns, DISCOVERY_PROJECTIONS[kind]);
   // All kinds at once: each is a handful of paginated requests, latency dominates.
   const [statefulSets, deployments, services, pods, endpointSlices, endpoints, pvcs] = await Promise.all([
     list('statefulsets'),

@@ -32,8 +32,16 @@ export interface ListedKinds {
 export type ListedKind = keyof ListedKinds;
 
 export interface KubeClient {
-  /** All objects of `kind` in `namespace` (all namespaces when undefined), page by page. */
-  list<K extends ListedKind>(kind: K, namespace: string | undefined): Promise<ListedKinds[K][]>;
+  /**
+   * All objects of `kind` in `namespace` (all namespaces when undefined), page by page.
+   * `project` is applied to each object as its page arrives, so only what it returns is
+   * kept (see `projection.ts`); without it, objects are kept whole minus managedFields.
+   */
+  list<K extends ListedKind>(
+    kind: K,
+    namespace: string | undefined,
+    project?: (item: ListedKinds[K]) => ListedKinds[K],
+  ): Promise<ListedKinds[K][]>;
   /**
    * A Secret's decoded data; undefined when it does not exist.
    * @throws KubeError when it cannot be read (e.g. forbidden). Never includes values.
@@ -149,7 +157,11 @@ export function createKubeClient(options: KubeConfigOptions = {}): KubeClient {
     get requests() {
       return requests;
     },
-    async list<K extends ListedKind>(kind: K, namespace: string | undefined): Promise<ListedKinds[K][]> {
+    async list<K extends ListedKind>(
+      kind: K,
+      namespace: string | undefined,
+      project?: (item: ListedKinds[K]) => ListedKinds[K],
+    ): Promise<ListedKinds[K][]> {
       const lister = listers[kind] as (
         ns: string | undefined,
         page: PageArgs,
@@ -168,6 +180,10 @@ export function createKubeClient(options: KubeConfigOptions = {}): KubeClient {
           );
         }
         for (const item of page.items) {
+          if (project) {
+            items.push(project(item));
+            continue;
+          }
           // Server-side apply bookkeeping is often the largest part of an object and never used here.
           const meta = (item as { metadata?: { managedFields?: unknown } }).metadata;
           if (meta) delete meta.managedFields;
