@@ -131,10 +131,13 @@ export class Informer implements ObjectCache {
         }),
       false,
     );
+    // The cache holds these very objects: dropping managedFields from watched ones too keeps it small.
     this.#listWatch.on('add', (o) => {
+      delete o.metadata.managedFields;
       this.#emit('add', o);
     });
     this.#listWatch.on('update', (o) => {
+      delete o.metadata.managedFields;
       this.#emit('update', o);
     });
     this.#listWatch.on('delete', (o) => {
