@@ -113,6 +113,8 @@ export class S3Store implements ObjectStore {
       : {};
     if (Array.isArray(body)) {
       const parts = body as Buffer[];
+      // joined into one buffer (one copy, freed after the request): the SDK needs a body
+      // it can send again when it retries
       const payload = parts.length === 1 && parts[0] ? parts[0] : Buffer.concat(parts);
       try {
         await this.client.send(
@@ -165,7 +167,10 @@ export class S3Store implements ObjectStore {
         .catch((error: unknown) => {
           failure ??= error;
         })
-        .finally(() => inFlight.delete(p));
+        .finally(() => {
+          releaseMemory(data);
+          inFlight.delete(p);
+        });
       inFlight.add(p);
       return p;
     };
@@ -174,6 +179,8 @@ export class S3Store implements ObjectStore {
       let pending: Buffer[] = [];
       let pendingBytes = 0;
       const flush = async (): Promise<void> => {
+        // one copy into the part, for the same reason (a stream of the pieces could not be
+        // replayed on a retry); freed once the part is uploaded
         const data = Buffer.concat(pending, pendingBytes);
         pending = [];
         pendingBytes = 0;
