@@ -143,8 +143,15 @@ export function scheduleInterval(
 
 const phaseOf = (status: { phase?: ActionPhase } | undefined): ActionPhase => status?.phase ?? 'Pending';
 
-const belongsTo = (o: BackupObject | DrillObject, app: ApplicationFacts): boolean =>
-  nsOf(o) === app.namespace && (o.spec?.application ?? o.metadata?.labels?.[APPLICATION_LABEL]) === app.name;
+/**
+ * An action names its application (spec or label); one that names none covers all database
+ * workloads of its namespace, which is this application when it is the namespace's only one.
+ */
+function belongsTo(o: BackupObject | DrillObject, app: ApplicationFacts, aloneInNamespace: boolean): boolean {
+  if (nsOf(o) !== app.namespace) return false;
+  const named = o.spec?.application ?? o.metadata?.labels?.[APPLICATION_LABEL];
+  return named === undefined ? aloneInNamespace : named === app.name;
+}
 
 export function backupViewOf(b: BackupObject): BackupView {
   const s = b.status ?? {};
@@ -197,10 +204,11 @@ function membersOf(app: ApplicationFacts, lastGood: BackupObject | undefined): M
 
 export function applicationDetail(app: ApplicationFacts, state: ClusterState, now: Date): ApplicationDetail {
   const protection = protectingPolicy(app, state.policies, state.namespaceAnnotations.get(app.namespace));
-  const backupObjects = state.backups.filter((b) => belongsTo(b, app));
+  const alone = state.applications.filter((a) => a.namespace === app.namespace).length === 1;
+  const backupObjects = state.backups.filter((b) => belongsTo(b, app, alone));
   const backups = backupObjects.map(backupViewOf).sort(byTime);
   const drills = state.drills
-    .filter((d) => belongsTo(d, app))
+    .filter((d) => belongsTo(d, app, alone))
     .map(drillViewOf)
     .sort((a, b) => a.at.localeCompare(b.at));
   const lastGood = [...backups].reverse().find((b) => b.phase === 'Succeeded');

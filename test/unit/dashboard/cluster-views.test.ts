@@ -1,6 +1,7 @@
 /** Pure rules of the cluster-mode dashboard: selectors, which policy protects what, RPO, running actions. */
 import { describe, expect, it } from 'vitest';
 import {
+  applicationDetail,
   protectingPolicy,
   runningActionsOf,
   scheduleInterval,
@@ -142,5 +143,72 @@ describe('newStoredBytes', () => {
       sizes,
     );
     expect(Object.fromEntries(result)).toEqual({ first: 110, second: 1 });
+  });
+});
+
+describe('applicationDetail', () => {
+  const now = new Date('2026-11-25T12:00:00Z');
+  const shop = app([{ name: 'db', annotations: { 'lifeboat.dev/protect': 'nightly' } }]);
+  const state = (extra: { backups?: object[]; drills?: object[]; apps?: ApplicationFacts[] } = {}) => ({
+    applications: extra.apps ?? [shop],
+    policies: [policy('nightly')],
+    backups: (extra.backups ?? []) as never[],
+    drills: (extra.drills ?? []) as never[],
+    namespaceAnnotations: new Map(),
+  });
+  const backup = (
+    name: string,
+    phase: string,
+    completedAt?: string,
+    application: string | null = 'shop',
+  ) => ({
+    metadata: { name, namespace: 'shop' },
+    spec: { repository: 'r', ...(application !== null && { application }) },
+    status: { phase, startedAt: '2026-11-25T10:00:00Z', ...(completedAt && { completedAt }) },
+  });
+
+  it('is protected with the RPO since the last good backup, against the schedule', () => {
+    const d = applicationDetail(
+      shop,
+      state({ backups: [backup('b1', 'Succeeded', '2026-11-25T11:00:00Z')] }),
+      now,
+    );
+    expect([d.status, d.policy, d.rpo]).toEqual([
+      'protected',
+      'nightly',
+      { actualSeconds: 3600, policySeconds: 3600 },
+    ]);
+  });
+
+  it('is failing when the last backup or the last finished drill failed', () => {
+    expect(applicationDetail(shop, state({ backups: [backup('b1', 'Failed')] }), now).status).toBe('failing');
+    const drills = [
+      {
+        metadata: { name: 'd1', namespace: 'shop' },
+        spec: { application: 'shop' },
+        status: { phase: 'Failed', result: 'Failed', completedAt: '2026-11-25T11:00:00Z' },
+      },
+      {
+        metadata: { name: 'd2', namespace: 'shop' },
+        spec: { application: 'shop' },
+        status: { phase: 'Running', startedAt: '2026-11-25T11:30:00Z' },
+      },
+    ];
+    const d = applicationDetail(shop, state({ drills }), now);
+    expect([d.status, d.reason]).toEqual(['failing', 'the last drill (d1) failed']);
+  });
+
+  it('counts a backup that names no application only for the namespace’s sole application', () => {
+    const unnamed = backup('b0', 'Succeeded', '2026-11-25T11:00:00Z', null);
+    expect(applicationDetail(shop, state({ backups: [unnamed] }), now).backups).toHaveLength(1);
+    const other = { ...shop, name: 'other' };
+    expect(applicationDetail(shop, state({ backups: [unnamed], apps: [shop, other] }), now).backups).toEqual(
+      [],
+    );
+  });
+
+  it('is unprotected without a policy', () => {
+    const lone = app([{ name: 'db' }]);
+    expect(applicationDetail(lone, state({ apps: [lone] }), now).status).toBe('unprotected');
   });
 });
