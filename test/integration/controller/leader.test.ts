@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoordinationV1Api } from '@kubernetes/client-node';
+import { CoordinationV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionReconciler, type ActionServices } from '../../../engine/controller/action-reconciler.ts';
 import { backupHandler } from '../../../engine/controller/backup-action.ts';
@@ -158,4 +158,32 @@ describe('leader election: two controller instances', () => {
     expect(cr.status?.runner?.identity).toBe(claimed[0]);
     expect((await repository.list()).length - before).toBe(1);
   }, 300_000);
+
+  it('stops starting actions when the Lease is taken away, and resumes once it holds it again', async () => {
+    for (const h of handles.splice(0)) await h.stop();
+    const c = await start('instance-c');
+    handles.push(c);
+    await c.synced;
+    await until('instance-c leads', () => c.isLeader());
+    const leases = fx.kc.makeApiClient(CoordinationV1Api);
+    // Another holder appears (e.g. after a partition): c must notice at its next renewal and stop.
+    await leases.patchNamespacedLease(
+      {
+        namespace: fx.namespace,
+        name: 'lifeboat-leader-test',
+        body: { spec: { holderIdentity: 'intruder', leaseDurationSeconds: 3600 } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await until('instance-c stops leading', () => !c.isLeader(), 10_000);
+    await fx.create('Backup', 'while-deposed', { repository: 'repo' });
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await fx.get('Backup', 'while-deposed')).status?.phase).toBeUndefined();
+
+    await leases.deleteNamespacedLease({ namespace: fx.namespace, name: 'lifeboat-leader-test' });
+    await until('instance-c leads again', () => c.isLeader(), 10_000);
+    const cr = await fx.finished('Backup', 'while-deposed');
+    expect(cr.status?.phase, JSON.stringify(cr.status)).toBe('Succeeded');
+    expect(cr.status?.runner?.identity).toBe('instance-c');
+  }, 120_000);
 });
