@@ -40,11 +40,16 @@ export function lastSuccessSeeder(recorder: MetricsRecorder, options: SeedOption
       // Cached CRs first: they cost nothing and cover the common case at once.
       seedLastSuccessful(recorder, records);
       if (options.repositories && options.listRepository) {
+        // Several namespaces often name the same bucket: list each location once.
+        const listed = new Set<string>();
         for (const repository of ctx.cache(options.repositories).list()) {
           if (ctx.signal.aborted) return;
           const where = `${repository.metadata?.namespace ?? ''}/${repository.metadata?.name ?? ''}`;
+          const location = locationOf(repository);
+          if (location !== undefined && listed.has(location)) continue;
           try {
             const entries = await options.listRepository(repository, ctx);
+            if (location !== undefined) listed.add(location);
             const found = successesFromRepository(entries, ctx.cluster);
             records.push(...found);
             seedLastSuccessful(recorder, found);
@@ -61,4 +66,11 @@ export function lastSuccessSeeder(recorder: MetricsRecorder, options: SeedOption
       });
     },
   };
+}
+
+/** Where a Repository CR points (URL and endpoint), to list a shared bucket once. */
+function locationOf(repository: KubeObject): string | undefined {
+  const spec = repository.spec as { url?: unknown; endpoint?: unknown } | undefined;
+  if (typeof spec?.url !== 'string') return undefined;
+  return JSON.stringify([spec.url, typeof spec.endpoint === 'string' ? spec.endpoint : '']);
 }

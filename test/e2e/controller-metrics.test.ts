@@ -3,8 +3,9 @@
  * does: a Backup CR and a Drill CR run to completion against the real API server and the
  * real test PostgreSQL (and a Restore CR is refused), then `/metrics` shows their values (compared with the committed
  * manifest and the CRs' status). The controller is stopped (SIGTERM) and started again:
- * the last-success time is back before any new backup, seeded from the Backup CR and the
- * repository, while counters restart from zero as Prometheus expects.
+ * the last-success time is back before any new backup even though the Backup CR was deleted
+ * meanwhile (seeded from the repository's manifests), while counters restart from zero as
+ * Prometheus expects.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,8 @@ describe('lifeboat controller: Prometheus endpoint', () => {
   let fx: Fixture;
   let work = '';
   let running: Running | undefined;
+  /** Every controller process started, so none outlives the test whatever fails. */
+  const children = new Set<ResultPromise>();
 
   /** Starts the controller CLI; resolves with its metrics URL once /readyz says the caches are synced. */
   async function startControllerProcess(): Promise<Running> {
@@ -47,6 +50,7 @@ describe('lifeboat controller: Prometheus endpoint', () => {
       ],
       { reject: false, all: true, env: { LIFEBOAT_CLUSTER: '' } },
     );
+    children.add(child);
     let log = '';
     const url = await new Promise<string>((resolveUrl, reject) => {
       const timer = setTimeout(() => {
@@ -98,9 +102,9 @@ describe('lifeboat controller: Prometheus endpoint', () => {
   }, 300_000);
 
   afterAll(async () => {
-    if (running) {
-      running.child.kill('SIGKILL');
-      await running.child;
+    for (const child of children) {
+      child.kill('SIGKILL');
+      await child;
     }
     await fx.tearDown();
     if (work) await rm(work, { recursive: true, force: true });
@@ -154,17 +158,23 @@ describe('lifeboat controller: Prometheus endpoint', () => {
     expect(sampleValue(samples, 'process_resident_memory_bytes')).toBeGreaterThan(0);
   }, 240_000);
 
-  it('after a restart the last-success time is seeded; counters start again from zero', async () => {
+  it('after a restart (Backup CR deleted) the last-success time is seeded from the repository; counters reset', async () => {
     const backup = await fx.get('Backup', 'nightly');
     const manifest = await (await fx.openRepository()).readManifest(String(backup.status?.backupId));
     await stopControllerProcess();
+    // As retention does: the Backup CR goes, the backup stays in the repository.
+    await fx.custom.deleteNamespacedCustomObject({
+      group: 'lifeboat.dev',
+      version: 'v1alpha1',
+      namespace: fx.namespace,
+      plural: 'backups',
+      name: 'nightly',
+    });
     running = await startControllerProcess();
     const gauge = 'lifeboat_last_successful_backup_timestamp_seconds';
     const app = { namespace: fx.namespace, application: 'shop' };
-    // The newest of what the Backup CR and the manifest say. Seeding runs once this instance
-    // leads: the cached CRs at once, the repository's manifests right after.
-    const expected =
-      Math.max(Date.parse(String(backup.status?.completedAt)), Date.parse(manifest.completedAt)) / 1000;
+    // With the CR gone, only the repository's manifest can have put it back.
+    const expected = Date.parse(manifest.completedAt) / 1000;
     const seeded = (samples: Sample[]) =>
       samples.find((s) => s.name === gauge && s.labels.namespace === app.namespace);
     const deadline = Date.now() + 30_000;
