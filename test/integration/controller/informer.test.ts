@@ -1,7 +1,8 @@
 /**
  * The controller's watch loop on the real API server: the initial list is read page by page
  * (pages of 2 here) into one cache, then the watch delivers adds, updates and deletes, and a
- * resync hands every cached object to the handlers again.
+ * resync hands every cached object to the handlers again. A resource not served yet (CRD
+ * not installed) is retried until it is.
  */
 import { randomBytes } from 'node:crypto';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
@@ -9,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Informer, type InformerEvent } from '../../../engine/controller/informer.ts';
 import { RESOURCES, silentLogger } from '../../../engine/controller/index.ts';
 import { API_VERSION, GROUP, VERSION } from '../../../engine/kube/api/v1alpha1/index.ts';
-import { useServer } from '../../../testcontainers/index.ts';
+import { startKube, useServer } from '../../../testcontainers/index.ts';
 import { connect, createNamespace } from '../kube/_cluster.ts';
 import { applyCrds } from '../kube/_crds.ts';
 
@@ -75,4 +76,27 @@ describe('Informer', () => {
     expect(events.map(([, n]) => n).sort()).toEqual(['b0', 'b2', 'b3', 'b4', 'b5']);
     expect(events.every(([e]) => e === 'resync')).toBe(true);
   }, 60_000);
+
+  it('keeps retrying a resource the API does not serve yet, and syncs once it does', async () => {
+    // A private API server: the CRDs must be absent at first (the shared one has them).
+    const kube = await startKube({ name: 'informer-retry' });
+    const late = new KubeConfig();
+    late.loadFromFile(kube.kubeconfig);
+    const waiting = new Informer(late, RESOURCES.drills, undefined, {
+      pageSize: 100,
+      resyncMs: 600_000,
+      log: silentLogger,
+    });
+    try {
+      const synced = waiting.start();
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(waiting.isSynced).toBe(false);
+      await applyCrds(kube.kubeconfig);
+      await synced;
+      expect(waiting.list()).toEqual([]);
+    } finally {
+      await waiting.stop();
+      await kube.stop();
+    }
+  }, 120_000);
 });
