@@ -8,6 +8,12 @@ export const CATALOG_ARTIFACT = 'lifeboat-mysql.json';
 export const USERS_ARTIFACT = 'users.sql';
 export const FORMAT = 'lifeboat-mysql/1';
 
+/** A physical replica snapshot: the `mariabackup --stream=xbstream` output. */
+export const DATADIR_ARTIFACT = 'datadir.xbstream';
+/** Written last in a physical capture: what `restoreReplicaSnapshot` needs (`ReplicaSnapshotInfo`). */
+export const REPLICA_SNAPSHOT_ARTIFACT = 'lifeboat-mysql-physical.json';
+export const PHYSICAL_FORMAT = 'lifeboat-mysql-physical/1';
+
 export function schemaArtifact(db: string): string {
   return `schema/${encodeURIComponent(db)}.sql`;
 }

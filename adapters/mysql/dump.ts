@@ -28,6 +28,7 @@ import { quoteIdent } from './sql-literal.ts';
 import { rangeConditions } from './split-ranges.ts';
 import { pinSnapshotSession, sessionForToken, type SnapshotSession } from './pin-snapshot.ts';
 import { loadRowHash, TableHasher } from './row-hash.ts';
+import { captureReplicaSnapshot } from './replica-snapshot.ts';
 import { postStatements, renderScript } from './script.ts';
 import { readServerInfo } from './server-info.ts';
 import { tableStatements } from './table-stream.ts';
@@ -110,12 +111,23 @@ async function pinForDump(workload: Workload, options: MysqlCaptureOptions): Pro
   }
 }
 
-/** Capture `workload` (primary for `logical`, first replica for `replica`) into `sink`. */
+/**
+ * Capture `workload` (primary for `logical`, first replica for `replica`) into `sink`;
+ * `replica-snapshot` is the physical capture of replica-snapshot.ts.
+ */
 export async function dump(
   workload: Workload,
   sink: ArtifactSink,
   options: MysqlCaptureOptions,
 ): Promise<CaptureResult> {
+  if (options.strategy === 'replica-snapshot') {
+    // Physical: mariabackup of the replica's data directory (replica-snapshot.ts).
+    return captureReplicaSnapshot(workload, sink, {
+      signal: options.signal,
+      progress: options.progress,
+      parallelism: options.parallelism,
+    });
+  }
   if (options.strategy !== 'logical' && options.strategy !== 'replica') {
     throw new AdapterError('mysql', `mysql dump: strategy ${options.strategy} is not a logical dump`, {
       workload: workload.name,

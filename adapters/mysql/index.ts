@@ -19,7 +19,8 @@ export const DEFAULT_SNAPSHOT_CONNECTIONS = 2;
 export const mysqlAdapter = {
   engine: 'mysql',
   // freeze-snapshot also needs a volume snapshot (Kubernetes CSI), not built yet: not offered.
-  capabilities: { strategies: ['logical', 'replica'], fence: true, pinSnapshot: true },
+  // replica-snapshot is mariabackup on the replica (Lifeboat must run where its datadir is).
+  capabilities: { strategies: ['logical', 'replica', 'replica-snapshot'], fence: true, pinSnapshot: true },
   probe,
   dump,
   load,
@@ -44,3 +45,15 @@ export { acquireFence, type FenceMethod, type FenceOptions, type HeldFence } fro
 export { resolveTarget, type MysqlTarget } from './connect.ts';
 export { pinSnapshotSession, type PinOptions } from './pin-snapshot.ts';
 export { exportSql } from './export-sql.ts';
+export {
+  captureReplicaSnapshot,
+  replicaHealthProblem,
+  REPLICA_DATA_DIR_ANNOTATION,
+  MAX_LAG_ANNOTATION,
+  type ReplicaSnapshotOptions,
+} from './replica-snapshot.ts';
+export {
+  restoreReplicaSnapshot,
+  slaveInfoGtid,
+  type ReplicaSnapshotRestoreResult,
+} from './replica-snapshot-restore.ts';

@@ -13,7 +13,12 @@ import type { Connection } from 'mysql2/promise';
 import type { Workload } from '../../engine/model/index.ts';
 import { AdapterError, CancelledError } from '../../engine/errors.ts';
 import type { ArtifactSource, RestoreOptions } from '../types.ts';
-import { CATALOG_ARTIFACT, parseCatalog, type MysqlCatalog } from './artifact-names.ts';
+import {
+  CATALOG_ARTIFACT,
+  REPLICA_SNAPSHOT_ARTIFACT,
+  parseCatalog,
+  type MysqlCatalog,
+} from './artifact-names.ts';
 import { closeQuietly, connect, resolveTarget, run, type MysqlTarget } from './connect.ts';
 import { adapterError } from './errors.ts';
 import { splitLines } from './lines.ts';
@@ -156,6 +161,13 @@ export async function load(
   options: MysqlRestoreOptions,
 ): Promise<void> {
   const target = resolveTarget(workload, 'primary');
+  if ((await source.list()).includes(REPLICA_SNAPSHOT_ARTIFACT)) {
+    throw new AdapterError(
+      'mysql',
+      'this capture is a physical replica snapshot: restore it into an empty data directory with restoreReplicaSnapshot and start a server on it',
+      { workload: workload.name },
+    );
+  }
   let catalog: MysqlCatalog;
   try {
     catalog = parseCatalog(await readText(source, CATALOG_ARTIFACT));

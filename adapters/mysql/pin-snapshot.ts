@@ -179,14 +179,15 @@ async function primaryMarkers(conn: Connection, target: MysqlTarget): Promise<Ma
   return markers;
 }
 
-interface SlaveStatus {
+export interface SlaveStatus {
   readonly Slave_SQL_Running?: string;
   readonly Relay_Master_Log_File?: string;
   readonly Exec_Master_Log_Pos?: string | number;
   readonly Seconds_Behind_Master?: string | number | null;
 }
 
-async function replicaMarkers(conn: Connection, target: MysqlTarget): Promise<Marker[]> {
+/** The replica's position in its primary's history (binlog file:pos, GTID). */
+export async function replicaMarkers(conn: Connection, target: MysqlTarget): Promise<Marker[]> {
   const markers: Marker[] = [];
   const [status] = await run<SlaveStatus>(conn, target, 'read replica status', 'SHOW SLAVE STATUS');
   if (status?.Relay_Master_Log_File) {
