@@ -11,7 +11,7 @@ export {
 export { bytesByDatabase, freezeWindowMs, type DatabaseBytes } from './backup-bytes.ts';
 export {
   MetricsRecorder,
-  type ActionObserver,
+  type ActionRecorder,
   type ActionSubject,
   type BackupFinished,
   type DrillFinished,
@@ -31,3 +31,4 @@ export {
 } from './seed.ts';
 export { startMetricsServer, type MetricsServer, type MetricsServerOptions } from './server.ts';
 export { lastSuccessSeeder, type SeedOptions } from './seed-runnable.ts';
+export { metricsObserver } from './controller-observer.ts';

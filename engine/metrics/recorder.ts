@@ -38,16 +38,17 @@ export interface DrillFinished extends ActionSubject {
 export type FinishedAction = BackupFinished | RestoreFinished | DrillFinished;
 
 /**
- * What a runner of actions tells observers. `started` and `finished` come in pairs for
- * actions this process ran; `finished` alone is accepted for an action resumed after a
- * restart.
+ * What the recorder takes from a runner of actions (the controller adapts its own
+ * `ActionObserver` events to it: `controller-observer.ts`). `started` and `finished` come in
+ * pairs for actions this process ran; `finished` alone is accepted for an action resumed
+ * after a restart.
  */
-export interface ActionObserver {
+export interface ActionRecorder {
   started(kind: ActionKind, subject: ActionSubject): void;
   finished(action: FinishedAction): void;
 }
 
-export class MetricsRecorder implements ActionObserver {
+export class MetricsRecorder implements ActionRecorder {
   readonly #metrics: LifeboatMetrics;
   readonly #running = new Map<ActionKind, number>();
   /** Last-success time per application, to keep the gauge monotonic. */

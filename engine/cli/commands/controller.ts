@@ -5,7 +5,7 @@
  * the Lease is released, the metrics server closes.
  */
 import type { Command } from 'commander';
-import { openRepositoryOf, RESOURCES, startController, type ActionObserver } from '../../controller/index.ts';
+import { openRepositoryOf, RESOURCES, startController } from '../../controller/index.ts';
 import { jsonLogger } from '../../controller/logger.ts';
 import { parseRepository } from '../../kube/api/v1alpha1/index.ts';
 import { createKubeClient, loadKubeConfig } from '../../kube/index.ts';
@@ -13,6 +13,7 @@ import {
   createMetrics,
   lastSuccessSeeder,
   MetricsRecorder,
+  metricsObserver,
   startMetricsServer,
 } from '../../metrics/index.ts';
 import { count } from './_repository-options.ts';
@@ -27,37 +28,6 @@ interface ControllerFlags {
   readonly leaderElection: boolean;
   readonly identity?: string;
   readonly blueprint?: string[];
-}
-
-/** The controller's action notifications as metric updates. */
-function metricsObserver(recorder: MetricsRecorder): ActionObserver {
-  const kind = (k: string) => k.toLowerCase() as 'backup' | 'restore' | 'drill';
-  return {
-    onActionStarted: (e) => {
-      recorder.started(kind(e.kind), { namespace: e.namespace, application: e.application ?? '' });
-    },
-    onActionFinished: (e) => {
-      const subject = { namespace: e.namespace, application: e.application ?? '' };
-      const result = e.result === 'Succeeded' ? 'succeeded' : 'failed';
-      if (e.kind === 'Backup')
-        recorder.finished({
-          kind: 'backup',
-          ...subject,
-          result,
-          durationSeconds: e.durationSeconds,
-          ...(e.manifest && { manifest: e.manifest }),
-        });
-      else if (e.kind === 'Restore')
-        recorder.finished({ kind: 'restore', ...subject, result, durationSeconds: e.durationSeconds });
-      else
-        recorder.finished({
-          kind: 'drill',
-          ...subject,
-          passed: e.drill?.passed ?? false,
-          ...(e.drill && { restoreSeconds: e.drill.recoverySeconds }),
-        });
-    },
-  };
 }
 
 export function registerController(program: Command): void {
