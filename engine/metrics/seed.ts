@@ -34,16 +34,12 @@ export const APPLICATION_LABEL = 'lifeboat.dev/application';
 
 /**
  * The application a Backup CR is about, as metrics label it: the controller's
- * `lifeboat.dev/application` label, else `spec.application`, else the namespace (a Backup
- * without an application covers the namespace's databases as one application).
+ * `lifeboat.dev/application` label, else `spec.application`. Undefined for a Backup that
+ * names none (the controller picks the application at run time; the repository's
+ * manifest, which records it, seeds that one instead of a guess).
  */
-export function backupApplication(backup: BackupResourceLike): string {
-  return (
-    backup.metadata?.labels?.[APPLICATION_LABEL] ??
-    backup.spec?.application ??
-    backup.metadata?.namespace ??
-    ''
-  );
+export function backupApplication(backup: BackupResourceLike): string | undefined {
+  return backup.metadata?.labels?.[APPLICATION_LABEL] ?? backup.spec?.application;
 }
 
 export function successesFromBackups(backups: readonly BackupResourceLike[]): SuccessRecord[] {
@@ -51,10 +47,11 @@ export function successesFromBackups(backups: readonly BackupResourceLike[]): Su
   for (const b of backups) {
     const namespace = b.metadata?.namespace;
     const at = b.status?.completedAt;
-    if (b.status?.phase !== 'Succeeded' || !namespace || !at) continue;
+    const application = backupApplication(b);
+    if (b.status?.phase !== 'Succeeded' || !namespace || !at || application === undefined) continue;
     const completedAt = new Date(at);
     if (Number.isNaN(completedAt.getTime())) continue;
-    out.push({ namespace, application: backupApplication(b), completedAt });
+    out.push({ namespace, application, completedAt });
   }
   return out;
 }

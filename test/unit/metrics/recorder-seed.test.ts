@@ -19,7 +19,7 @@ describe('seeding the last successful backup time', () => {
     status: { phase, ...(completedAt && { completedAt }) },
   });
 
-  it('reads succeeded Backup CRs only, naming the application as the controller labels it', () => {
+  it('reads succeeded Backup CRs that name their application (label, else spec)', () => {
     const records = successesFromBackups([
       backup('shop', 'Succeeded', '2026-11-25T10:00:00Z', 'orders'),
       backup('shop', 'Failed', '2026-11-25T11:00:00Z', 'orders'),
@@ -31,9 +31,9 @@ describe('seeding the last successful backup time', () => {
     expect(records).toEqual([
       { namespace: 'shop', application: 'orders', completedAt: at('2026-11-25T10:00:00Z') },
       { namespace: 'crm', application: 'label-name', completedAt: at('2026-11-25T09:00:00Z') },
-      { namespace: 'blog', application: 'blog', completedAt: at('2026-11-25T08:00:00Z') },
     ]);
-    expect(backupApplication({ metadata: { namespace: 'x' } })).toBe('x');
+    // A Backup naming no application is left to the repository's manifest (no guessed label).
+    expect(backupApplication({ metadata: { namespace: 'x' } })).toBeUndefined();
   });
 
   it('reads this cluster’s manifests that name a namespace', () => {
