@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { Watch } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startController, type ControllerHandle } from '../../../engine/controller/controller.ts';
-import { silentLogger, type ActionFinished } from '../../../engine/controller/index.ts';
+import { silentLogger, type ActionFinished, type ActionProgress } from '../../../engine/controller/index.ts';
 import { API_VERSION, GROUP, VERSION } from '../../../engine/kube/api/v1alpha1/index.ts';
 import { parse } from 'yaml';
 import { createSecret, connect } from '../kube/_cluster.ts';
@@ -28,6 +28,7 @@ describe('controller: Backup, Restore and Drill CRs', () => {
   let controller: ControllerHandle | undefined;
   let work = '';
   const finished: ActionFinished[] = [];
+  const progressed: ActionProgress[] = [];
   let backupId = '';
 
   beforeAll(async () => {
@@ -44,7 +45,7 @@ describe('controller: Backup, Restore and Drill CRs', () => {
       logger: silentLogger,
       policy: false,
       progressIntervalMs: 200,
-      observers: [{ onActionFinished: (e) => finished.push(e) }],
+      observers: [{ onActionFinished: (e) => finished.push(e), onProgress: (e) => progressed.push(e) }],
     });
     await controller.synced;
   }, 300_000);
@@ -229,5 +230,12 @@ describe('controller: Backup, Restore and Drill CRs', () => {
     expect(updates.length).toBeLessThanOrEqual(Math.ceil(seconds / 0.2) + 2);
     for (let i = 1; i < updates.length; i++)
       expect(updates[i]?.bytes ?? 0).toBeGreaterThan(updates[i - 1]?.bytes ?? 0);
+    // Observers (metrics) got the same throttled progress, and the outcome with its bytes.
+    const observed = progressed.filter((p) => p.name === 'big');
+    expect(observed.length).toBeGreaterThan(1);
+    expect(observed.at(-1)).toMatchObject({ kind: 'Backup', namespace: fx.namespace, application: 'shop' });
+    const done = finished.find((f) => f.name === 'big');
+    expect(done?.bytes).toBeGreaterThanOrEqual(observed.at(-1)?.bytes ?? Infinity);
+    expect(done?.manifest?.backupId).toBe(done?.backupId);
   }, 300_000);
 });
