@@ -154,9 +154,11 @@ export function actionReconciler<O extends ActionObject>(
     current: KubeObject,
     phase: 'Succeeded' | 'Failed',
     reason: string,
-    message: string,
+    fullMessage: string,
     extra: Status,
   ): Promise<boolean> {
+    // Three copies go into the status (message + conditions): keep the object small.
+    const message = fullMessage.length > 4000 ? `${fullMessage.slice(0, 3997)}...` : fullMessage;
     const now = new Date();
     const status = current.status as ActionObject['status'];
     const generation = current.metadata?.generation;
