@@ -16,6 +16,7 @@ import type { ArtifactSource, RestoreOptions } from '../types.ts';
 import {
   CATALOG_ARTIFACT,
   REPLICA_SNAPSHOT_ARTIFACT,
+  USERS_ARTIFACT,
   parseCatalog,
   type MysqlCatalog,
 } from './artifact-names.ts';
@@ -35,6 +36,14 @@ export interface MysqlRestoreOptions extends RestoreOptions {
    * @default true
    */
   readonly binlog?: boolean;
+  /**
+   * Replay the captured `users.sql` (accounts with their password hashes, and grants)
+   * before the databases are created. Existing accounts are kept as they are (`CREATE USER
+   * IF NOT EXISTS`) and get the captured grants added; grants name the original databases,
+   * also on a renamed restore. Refused when the capture has no `users.sql`.
+   * @default false
+   */
+  readonly withUsers?: boolean;
 }
 
 /** Commit after this many bytes of INSERTs: fewer log flushes, bounded undo. */
@@ -181,6 +190,13 @@ export async function load(
       },
     );
   }
+  if (options.withUsers === true && catalog.users === undefined) {
+    throw new AdapterError(
+      'mysql',
+      'mysql load: users were asked for, but this capture has no users.sql (its user could not read mysql.user)',
+      { workload: workload.name },
+    );
+  }
   const nameOf = (db: string): string => options.rename[db] ?? db;
   const control = await connect(target, options.signal);
   const workers: Connection[] = [];
@@ -203,6 +219,11 @@ export async function load(
       ...(options.binlog === false ? ['SET SESSION sql_log_bin = 0'] : []),
     ];
     for (const stmt of session) await run(control, target, 'set session', stmt);
+    if (options.withUsers === true) {
+      // Accounts first: definers of routines and views then exist when those are created.
+      for (const sql of parseScript(await readText(source, catalog.users ?? USERS_ARTIFACT)))
+        await run(control, target, 'replay users.sql', sql);
+    }
     for (const db of catalog.databases) {
       const name = quoteIdent(nameOf(db.name));
       if (options.force)
