@@ -43,7 +43,7 @@ export interface MysqlCatalog {
       readonly artifacts: readonly { readonly name: string; readonly bytes: number }[];
     }[];
   }[];
-  /** Accounts and grants (not replayed by `load`: see the adapter README). */
+  /** Accounts and grants (replayed by `load` only with `withUsers`). */
   readonly users?: string;
 }
 

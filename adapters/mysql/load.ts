@@ -7,7 +7,8 @@
  * A non-empty target database is refused unless `force`, which drops it first. Loading
  * stops at the first failed statement and reports it; a partial restore never succeeds.
  * Binary logging stays on (a replica of the target receives the restore); accounts and
- * grants in `users.sql` are not replayed (see README).
+ * grants in `users.sql` are replayed only with `withUsers`. A physical replica snapshot
+ * is refused: it restores through `restoreReplicaSnapshot`.
  */
 import type { Connection } from 'mysql2/promise';
 import type { Workload } from '../../engine/model/index.ts';

@@ -156,6 +156,15 @@ export async function captureReplicaSnapshot(
     const dataDir =
       options.dataDir ?? workload.annotations[REPLICA_DATA_DIR_ANNOTATION] ?? vars?.datadir ?? '';
     await checkDataDir(dataDir, target);
+    // For the ETA only: InnoDB's size estimate of everything the copy holds.
+    const [size] = await run<{ bytes: string | number | null }>(
+      control,
+      target,
+      'estimate data size',
+      'SELECT SUM(DATA_LENGTH + INDEX_LENGTH) AS bytes FROM information_schema.TABLES',
+    );
+    if (size?.bytes !== null && size?.bytes !== undefined)
+      options.progress.estimate({ bytes: Number(size.bytes) });
 
     restartSql = true;
     await run(control, target, 'stop replica SQL thread', 'STOP SLAVE SQL_THREAD');

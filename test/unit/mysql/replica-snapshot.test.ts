@@ -1,5 +1,8 @@
 /** Pure parts of the physical replica snapshot: health check, option file, slave info. */
 import { describe, expect, it } from 'vitest';
+import { mysqlAdapter } from '../../../adapters/mysql/index.ts';
+import { chooseStrategy } from '../../../engine/planner/index.ts';
+import type { Workload } from '../../../engine/model/index.ts';
 import { connectionOptions, optionValue } from '../../../adapters/mysql/mariabackup.ts';
 import { replicaHealthProblem } from '../../../adapters/mysql/replica-snapshot.ts';
 import { slaveInfoGtid } from '../../../adapters/mysql/replica-snapshot-restore.ts';
@@ -66,5 +69,39 @@ describe('slaveInfoGtid', () => {
       ),
     ).toBe('0-1-42,1-2-7');
     expect(slaveInfoGtid("CHANGE MASTER TO MASTER_LOG_FILE='b.000001', MASTER_LOG_POS=4")).toBeUndefined();
+  });
+});
+
+describe('planner with the mysql adapter', () => {
+  const workload = (replicas: number): Workload => ({
+    name: 'shop',
+    engine: 'mysql',
+    primary: { host: 'p', port: 3306, role: 'primary', url: 'mysql://p:3306/' },
+    replicas: Array.from({ length: replicas }, (_, i) => ({
+      host: `r${String(i)}`,
+      port: 3306,
+      role: 'replica' as const,
+      url: `mysql://r${String(i)}:3306/`,
+    })),
+    databases: [],
+    credentials: {},
+    annotations: {},
+    pvcs: [],
+    source: 'url',
+  });
+  it('offers replica-snapshot when a replica exists, and refuses it without one', () => {
+    const chosen = chooseStrategy({
+      workload: workload(1),
+      capabilities: mysqlAdapter.capabilities,
+      requested: 'replica-snapshot',
+    });
+    expect(chosen.strategy).toBe('replica-snapshot');
+    expect(() =>
+      chooseStrategy({
+        workload: workload(0),
+        capabilities: mysqlAdapter.capabilities,
+        requested: 'replica-snapshot',
+      }),
+    ).toThrow(/replica-snapshot was requested but it has no replica/);
   });
 });
