@@ -26,6 +26,8 @@ export interface RawKubeOptions {
   readonly groups?: readonly string[];
 }
 
+const REQUEST_TIMEOUT_MS = 60_000;
+
 interface ResourceInfo {
   readonly plural: string;
   readonly namespaced: boolean;
@@ -108,6 +110,12 @@ export class RawKube {
           resolve({ status: res.statusCode ?? 0, body: parsed, ...(retryAfter ? { retryAfter } : {}) });
         });
         res.on('error', reject);
+      });
+      // A stuck API server fails the test with the request named instead of a hook timeout.
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => {
+        req.destroy(
+          new Error(`${method} ${path}: no answer from the API server in ${REQUEST_TIMEOUT_MS} ms`),
+        );
       });
       req.on('error', reject);
       if (body !== undefined) req.write(typeof body === 'string' ? body : JSON.stringify(body));

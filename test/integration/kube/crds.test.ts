@@ -247,8 +247,8 @@ describe('Lifeboat CRDs on a real API server', () => {
     },
     {
       name: 'an unknown strategy',
-      object: () => cr('Backup', 'bad-2', { repository: 'r', strategy: 'snapshot' }),
-      field: 'spec.strategy: Unsupported value: "snapshot"',
+      object: () => cr('Backup', 'bad-2', { repository: 'r', strategy: 'volume-clone' }),
+      field: 'spec.strategy: Unsupported value: "volume-clone"',
     },
     {
       name: 'a reference into another namespace',
