@@ -71,6 +71,19 @@ export function formatBackupDetails(manifest: Manifest): string {
         .map(([name, f]) => [m.name, name, String(f.rows), f.hash.slice(0, 16)]),
     ),
   ]);
+  // Where discovered members lived: what a Restore in another namespace or cluster maps.
+  const placed = d.members.filter((m) => m.kubernetes !== null);
+  const kubernetes = placed.length
+    ? table([
+        ['MEMBER', 'NAMESPACE', 'WORKLOAD', 'PVCS (STORAGE CLASS)'],
+        ...placed.map((m) => [
+          m.name,
+          m.kubernetes?.namespace ?? '-',
+          `${m.kubernetes?.kind ?? ''}/${m.kubernetes?.name ?? ''}`,
+          m.kubernetes?.pvcs.map((p) => `${p.name} (${p.storageClass ?? '?'})`).join(' ') || '-',
+        ]),
+      ])
+    : undefined;
   // What each guarantee shown above means (only those this backup has).
   const shown = [...new Set(d.members.map((m) => m.guarantee).filter((g) => g !== null))];
   const legend = shown.map(
@@ -81,6 +94,7 @@ export function formatBackupDetails(manifest: Manifest): string {
     '',
     members,
     ...(legend.length ? ['', 'guarantees:', ...legend] : []),
+    ...(kubernetes ? ['', kubernetes] : []),
     '',
     fingerprints,
   ].join('\n');

@@ -303,6 +303,14 @@ describe('two clusters sharing one repository', () => {
     expect(onlyA.exitCode, onlyA.all).toBe(0);
     const listed = JSON.parse(onlyA.stdout) as { backupId: string; cluster: string; namespace: string }[];
     expect(listed.map((b) => [b.backupId, b.cluster, b.namespace])).toEqual([[ids.a, clusters.a, NS_A]]);
+
+    // One backup in detail: where it was taken and what a Restore elsewhere has to map.
+    const detail = await cli([ids.a]);
+    expect(detail.exitCode, detail.all).toBe(0);
+    expect(detail.stdout).toContain(`taken in: cluster ${clusters.a}, namespace ${NS_A}`);
+    expect(detail.stdout).toMatch(
+      new RegExp(`orders-db\\s+${NS_A}\\s+StatefulSet/orders-db\\s+data-orders-db-0 \\(fast-a\\)`),
+    );
   }, 120_000);
 
   it('a storage class cluster B lacks is named before anything is written', async () => {
