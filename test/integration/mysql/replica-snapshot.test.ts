@@ -51,6 +51,11 @@ describe('mysql replica-snapshot (mariabackup)', () => {
   const scratch: string[] = [];
   const servers: ServerProcess[] = [];
   const db = uniqueDb('physical');
+  const SEEDED_WRITES = 2000;
+  const seq = (g: string | undefined): number => Number(/-(\d+)$/.exec(g ?? '')?.[1] ?? NaN);
+  /** Fingerprint or content entries without the table written during the capture. */
+  const withoutWrites = <T>(o: Record<string, T>): Record<string, T> =>
+    Object.fromEntries(Object.entries(o).filter(([k]) => !/(^|[.:])writes$/.test(k)));
 
   /** The workload whose primary is the tripwire and whose replica is the real replica. */
   const guarded = (annotations: Record<string, string> = {}): Workload => ({
@@ -70,6 +75,12 @@ describe('mysql replica-snapshot (mariabackup)', () => {
     primaryConn = await connectTo(primary);
     replicaConn = await connectTo(replica);
     await seedCorpus(primaryConn, db);
+    await primaryConn.query(
+      `CREATE TABLE \`${db}\`.writes (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(40)) ENGINE=InnoDB`,
+    );
+    await primaryConn.query(
+      `INSERT INTO \`${db}\`.writes (v) SELECT MD5(seq) FROM seq_1_to_${String(SEEDED_WRITES)}`,
+    );
     const [pos] = (await primaryConn.query('SELECT @@gtid_binlog_pos AS g')) as unknown as [{ g: string }[]];
     seededAt = pos[0]?.g ?? '';
     const [waited] = (await replicaConn.query('SELECT MASTER_GTID_WAIT(?, 30) AS w', [
@@ -101,14 +112,28 @@ describe('mysql replica-snapshot (mariabackup)', () => {
 
   it('captures the replica only, records its position, and restarts its SQL thread', async () => {
     const signal = AbortSignal.timeout(120_000);
-    captured = await repo.capture('physical', (sink) =>
-      mysqlAdapter.dump(guarded(), sink, {
-        strategy: 'replica-snapshot',
-        parallelism: 2,
-        signal,
-        progress: quietProgress,
-      }),
-    );
+    // The primary keeps committing one row per transaction (one GTID each) meanwhile.
+    const writerConn = await connectTo(primary);
+    const state = { writing: true };
+    const writer = (async () => {
+      while (state.writing) await writerConn.query(`INSERT INTO \`${db}\`.writes (v) VALUES ('during')`);
+    })();
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      captured = await repo.capture('physical', (sink) =>
+        mysqlAdapter.dump(guarded(), sink, {
+          strategy: 'replica-snapshot',
+          parallelism: 2,
+          signal,
+          progress: quietProgress,
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      state.writing = false;
+      await writer;
+      await writerConn.end();
+    }
     const { result } = captured;
     expect(tripped).toBe(0);
     expect(result.details.source).toBe(`${replica.host}:${String(replica.port)}`);
@@ -117,16 +142,23 @@ describe('mysql replica-snapshot (mariabackup)', () => {
 
     // The marker lies between the seeding and the primary's position now.
     const [now] = (await primaryConn.query('SELECT @@gtid_binlog_pos AS g')) as unknown as [{ g: string }[]];
-    const seq = (g: string | undefined): number => Number(/-(\d+)$/.exec(g ?? '')?.[1] ?? NaN);
     const marker = seq(result.markers.find((m) => m.kind === 'gtid')?.value);
-    expect(marker).toBeGreaterThanOrEqual(seq(seededAt));
-    expect(marker).toBeLessThanOrEqual(seq(now[0]?.g));
+    expect(marker).toBeGreaterThan(seq(seededAt));
+    expect(marker).toBeLessThan(seq(now[0]?.g));
     expect(result.markers.find((m) => m.kind === 'binlog')?.value).toMatch(/:\d+$/);
 
-    // The fingerprint covers the corpus and equals the primary's (unchanged since seeding).
+    // The fingerprint is of exactly the marker's point: one row per transaction since seeding.
+    expect(result.fingerprint[`${db}.writes`]?.rows).toBe(SEEDED_WRITES + marker - seq(seededAt));
+    // The rest equals the primary's (unchanged since seeding).
     expect(Object.keys(result.fingerprint).length).toBeGreaterThan(3);
     const onPrimary = await mysqlAdapter.fingerprint(workloadFor(primary, [db]), { signal });
-    expect(result.fingerprint).toEqual(onPrimary);
+    expect(withoutWrites(result.fingerprint)).toEqual(withoutWrites(onPrimary));
+
+    // Replication resumed: the replica catches up with what was written meanwhile.
+    const [waited] = (await replicaConn.query('SELECT MASTER_GTID_WAIT(?, 30) AS w', [
+      now[0]?.g,
+    ])) as unknown as [{ w: number }[]];
+    expect(Number(waited[0]?.w)).toBe(0);
   });
 
   it('restores into a new server whose data equals the capture', async () => {
@@ -168,7 +200,9 @@ describe('mysql replica-snapshot (mariabackup)', () => {
     // An adapter-independent content comparison too.
     const restoredConn = await connectTo(conn);
     try {
-      expect(await contentSnapshot(restoredConn, db)).toEqual(await contentSnapshot(replicaConn, db));
+      expect(withoutWrites(await contentSnapshot(restoredConn, db))).toEqual(
+        withoutWrites(await contentSnapshot(replicaConn, db)),
+      );
       // The restored server is not replicating (no master.info is copied) and is writable.
       const [status] = (await restoredConn.query('SHOW SLAVE STATUS')) as unknown as [unknown[]];
       expect(status).toEqual([]);
