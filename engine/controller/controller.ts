@@ -47,6 +47,11 @@ export interface ControllerHandle {
   isLeader(): boolean;
   /** Resolves once the initial lists of every informer are cached. */
   readonly synced: Promise<void>;
+  /**
+   * Resolves once this instance first leads and every queue has drained: each cached
+   * object has been reconciled once (the first pass over the cluster). With number of keys.
+   */
+  readonly firstPass: Promise<{ readonly keys: number }>;
   /** Abort in-flight actions, wait (at most `graceMs`) for their outcome, release the Lease, close watches. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -234,13 +239,27 @@ export async function startController(options: ControllerOptions = {}): Promise<
 
   const runnables: Promise<void>[] = [];
   let stopping: Promise<void> | undefined;
+  let firstPassDone: ((result: { keys: number }) => void) | undefined;
+  const firstPass = new Promise<{ keys: number }>((resolve) => (firstPassDone = resolve));
   const startLeading = () => {
     if (stopping) return;
     leading = true;
     leaderAbort = new AbortController();
     // Everything again: actions left Running by a dead instance are found here.
     for (const list of informers.values()) for (const informer of list) informer.resync();
+    const keys = queues.reduce((n, q) => n + q.length, 0);
     for (const q of queues) q.resume();
+    if (firstPassDone) {
+      const done = firstPassDone;
+      firstPassDone = undefined;
+      const poll = setInterval(() => {
+        if (queues.some((q) => q.length > 0)) return;
+        clearInterval(poll);
+        log.info('first reconcile pass finished', { keys });
+        done({ keys });
+      }, 50);
+      poll.unref();
+    }
     const ctx = reconcileContext();
     for (const r of options.runnables ?? [])
       runnables.push(
@@ -274,6 +293,7 @@ export async function startController(options: ControllerOptions = {}): Promise<
     cluster,
     isLeader: () => leading,
     synced,
+    firstPass,
     stop: (graceMs = 25_000) =>
       (stopping ??= (async () => {
         log.info('controller stopping', { identity });
