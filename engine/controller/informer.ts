@@ -16,6 +16,7 @@ import {
   type KubeConfig,
   type KubernetesListObject,
 } from '@kubernetes/client-node';
+import { cacheTrimOf } from './cache-trim.ts';
 import type { Logger } from './logger.ts';
 import { collectionPath, resourceName, apiVersionOf, type ResourceRef } from './resources.ts';
 import type { KubeObject, ObjectCache, ObjectKey } from './types.ts';
@@ -69,6 +70,7 @@ function pageLister(
 async function listAll(
   list: (limit: number, token: string | undefined) => Promise<ListedPage>,
   pageSize: number,
+  trim: (o: KubeObject) => void,
 ): Promise<KubernetesListObject<KubeObject & { metadata: NonNullable<KubeObject['metadata']> }>> {
   const items: KubeObject[] = [];
   let token: string | undefined;
@@ -76,8 +78,8 @@ async function listAll(
   do {
     const page = await list(pageSize, token);
     for (const item of page.items) {
-      // Server-side apply bookkeeping: often the bulk of an object, never read here.
-      if (item.metadata) delete item.metadata.managedFields;
+      // Only what the controller reads is cached (cache-trim.ts).
+      trim(item);
       items.push(item);
     }
     resourceVersion ||= page.metadata?.resourceVersion ?? '';
@@ -118,11 +120,12 @@ export class Informer implements ObjectCache {
     this.namespace = namespace;
     this.#options = options;
     const list = pageLister(kc, resource, namespace);
+    const trim = cacheTrimOf(resource);
     this.#listWatch = new ListWatch(
       collectionPath(resource, namespace),
       new Watch(kc),
       () =>
-        listAll(list, options.pageSize).then((result) => {
+        listAll(list, options.pageSize, trim).then((result) => {
           // ListWatch fills its cache right after this resolves: synced from the next turn on.
           setImmediate(() => {
             this.#markSynced();
@@ -131,13 +134,13 @@ export class Informer implements ObjectCache {
         }),
       false,
     );
-    // The cache holds these very objects: dropping managedFields from watched ones too keeps it small.
+    // The cache holds these very objects: trimming watched ones too keeps it small.
     this.#listWatch.on('add', (o) => {
-      delete o.metadata.managedFields;
+      trim(o);
       this.#emit('add', o);
     });
     this.#listWatch.on('update', (o) => {
-      delete o.metadata.managedFields;
+      trim(o);
       this.#emit('update', o);
     });
     this.#listWatch.on('delete', (o) => {
