@@ -30,23 +30,32 @@ export async function applyCrds(
 ): Promise<void> {
   const kube = new RawKube(kubeconfig);
   const list = crds ?? (await committedCrds());
-  for (const crd of list) {
-    // Replacing a CRD makes the API server re-initialize its storage (429s for a moment)
-    // under every other test using it: skip the write when the same spec is installed.
-    const hash = createHash('sha256').update(JSON.stringify(crd.spec)).digest('hex');
+  for (const crd of list) await installOne(kube, crd);
+  await Promise.all(list.map((crd) => waitEstablished(kube, crd.metadata.name, timeoutMs)));
+}
+
+/**
+ * Install one CRD unless the same spec is already there. Replacing a CRD makes the API
+ * server re-initialize its storage (429s for a moment) under every other test using it,
+ * hence the spec hash. Test files run in parallel: a conflict with another file's write
+ * means looking again.
+ */
+async function installOne(kube: RawKube, crd: KubeObject): Promise<void> {
+  const hash = createHash('sha256').update(JSON.stringify(crd.spec)).digest('hex');
+  for (let attempt = 1; ; attempt++) {
     const current = await kube.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', crd.metadata.name);
     const installed = (current.body as { metadata?: { annotations?: Record<string, string> } }).metadata
       ?.annotations;
-    if (current.status === 200 && installed?.[SPEC_HASH] === hash) continue;
+    if (current.status === 200 && installed?.[SPEC_HASH] === hash) return;
     const annotations = {
       ...(crd.metadata.annotations as Record<string, string> | undefined),
       [SPEC_HASH]: hash,
     };
     const res = await kube.apply({ ...crd, metadata: { ...crd.metadata, annotations } });
-    if (res.status >= 300)
+    if (res.status < 300) return;
+    if (res.status !== 409 || attempt >= 5)
       throw new Error(`CRD ${crd.metadata.name} refused (${res.status}): ${statusMessage(res)}`);
   }
-  await Promise.all(list.map((crd) => waitEstablished(kube, crd.metadata.name, timeoutMs)));
 }
 
 interface CrdCondition {

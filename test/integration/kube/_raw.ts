@@ -179,3 +179,15 @@ export function statusMessage(res: RawResponse): string {
   const body = res.body as { message?: unknown } | undefined;
   return typeof body?.message === 'string' ? body.message : JSON.stringify(res.body);
 }
+
+/** `admin`'s connection acting as `user` (Impersonate-User on every request), for real clients. */
+export function impersonatingKubeConfig(admin: KubeConfig, user: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: admin.clusters,
+    contexts: admin.contexts,
+    currentContext: admin.currentContext,
+    users: admin.users.map((u) => ({ ...u, impersonateUser: user })),
+  });
+  return kc;
+}

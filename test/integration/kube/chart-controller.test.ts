@@ -8,31 +8,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startController, type ControllerHandle } from '../../../engine/controller/controller.ts';
 import type { Logger } from '../../../engine/controller/index.ts';
 import { useServer } from '../../../testcontainers/index.ts';
 import { Fixture } from '../controller/_fixture.ts';
 import { renderChart } from './_helm.ts';
-import { RawKube, statusMessage } from './_raw.ts';
+import { RawKube, impersonatingKubeConfig, statusMessage } from './_raw.ts';
 
 const suffix = randomBytes(3).toString('hex');
 const SYSTEM = `lb-chartctl-sys-${suffix}`;
 const RELEASE = `ctl${suffix}`;
 const SERVICE_ACCOUNT = `system:serviceaccount:${SYSTEM}:${RELEASE}-lifeboat`;
-
-/** The admin kubeconfig acting as `user` (Impersonate-User on every request). */
-function impersonating(admin: KubeConfig, user: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: admin.clusters,
-    contexts: admin.contexts,
-    currentContext: admin.currentContext,
-    users: admin.users.map((u) => ({ ...u, impersonateUser: user })),
-  });
-  return kc;
-}
 
 describe("controller with only the chart's RBAC", () => {
   let fx: Fixture;
@@ -64,7 +51,7 @@ describe("controller with only the chart's RBAC", () => {
       expect(res.status, `${object.kind}/${object.metadata.name}: ${statusMessage(res)}`).toBeLessThan(300);
     }
     controller = await startController({
-      kubeConfig: impersonating(fx.kc, SERVICE_ACCOUNT),
+      kubeConfig: impersonatingKubeConfig(fx.kc, SERVICE_ACCOUNT),
       // Only the test's namespace: other test files run their own controllers on this server.
       namespaces: [fx.namespace],
       identity: 'chart-rbac-controller',

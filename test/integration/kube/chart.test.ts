@@ -177,6 +177,28 @@ describe('helm chart charts/lifeboat', () => {
     expect(optional.has('snapshot.storage.k8s.io/volumesnapshots:create')).toBe(true);
     expect(optional.has('/pods/exec:create')).toBe(true);
 
+    const runner = grants(rules(find(objects, 'ClusterRole', 'lifeboat-runner')));
+    expect(runner.has('/secrets:get')).toBe(true);
+    expect(runner.has('/secrets:list')).toBe(false);
+    expect(runner.has('lifeboat.dev/backups/status:patch')).toBe(true);
+    for (const write of ['create', 'update', 'patch', 'delete'])
+      expect(
+        [...runner].some((x) => x.startsWith('lifeboat.dev/repositories') && x.endsWith(`:${write}`)),
+      ).toBe(false);
+    // Bound only by RoleBindings in the Job namespaces the chart is given.
+    expect(objects.some((o) => o.kind === 'RoleBinding' && o.metadata.name === 'lifeboat-runner')).toBe(
+      false,
+    );
+    const withJobs = await renderChart('lifeboat', 'lifeboat-system', { set: ['jobs.namespaces={shop}'] });
+    const runnerBinding = find(withJobs, 'RoleBinding', 'lifeboat-runner');
+    expect(runnerBinding.metadata.namespace).toBe('shop');
+    expect(runnerBinding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'lifeboat-runner', namespace: 'shop' },
+    ]);
+    expect(withJobs.some((o) => o.kind === 'ClusterRoleBinding' && o.metadata.name.includes('runner'))).toBe(
+      false,
+    );
+
     const operator = grants(rules(find(objects, 'ClusterRole', 'lifeboat-operator')));
     const viewer = grants(rules(find(objects, 'ClusterRole', 'lifeboat-viewer')));
     for (const g2 of [operator, viewer])
@@ -206,7 +228,12 @@ describe('helm chart charts/lifeboat', () => {
     it('creates every rendered object (CRDs first) with strict field validation', async () => {
       const objects = await renderChart(RELEASE, NS, {
         includeCrds: true,
-        set: ['rbac.volumeSnapshots=true', 'rbac.podExec=true', 'controller.clusterName=test'],
+        set: [
+          'rbac.volumeSnapshots=true',
+          'rbac.podExec=true',
+          'controller.clusterName=test',
+          `jobs.namespaces={${NS}}`,
+        ],
       });
       const ns = await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
       expect(ns.status, statusMessage(ns)).toBe(201);
@@ -221,11 +248,14 @@ describe('helm chart charts/lifeboat', () => {
           'ClusterRole',
           'ClusterRole',
           'ClusterRole',
+          'ClusterRole',
           'ClusterRoleBinding',
           'Deployment',
           'Role',
           'RoleBinding',
+          'RoleBinding',
           'Service',
+          'ServiceAccount',
           'ServiceAccount',
         ].sort(),
       );
