@@ -4,8 +4,9 @@
  * every data file as stored, then routines, views, triggers and events. Streams: data
  * files are passed through chunk by chunk, never held whole.
  */
+import { AdapterError } from '../../engine/errors.ts';
 import type { ArtifactSource } from '../types.ts';
-import { CATALOG_ARTIFACT, parseCatalog } from './artifact-names.ts';
+import { CATALOG_ARTIFACT, REPLICA_SNAPSHOT_ARTIFACT, parseCatalog } from './artifact-names.ts';
 import { quoteIdent } from './sql-literal.ts';
 
 async function* artifact(source: ArtifactSource, name: string): AsyncGenerator<Buffer> {
@@ -27,6 +28,13 @@ export async function* exportSql(
   source: ArtifactSource,
   options: { rename?: Readonly<Record<string, string>> } = {},
 ): AsyncGenerator<Buffer> {
+  if ((await source.list()).includes(REPLICA_SNAPSHOT_ARTIFACT)) {
+    throw new AdapterError(
+      'mysql',
+      'this member is a physical replica snapshot, not SQL: export its data directory stream with ' +
+        'exportDatadirStream and load it with `mbstream -x -C DIR < FILE && mariabackup --prepare --target-dir=DIR`',
+    );
+  }
   const catalog = parseCatalog(await text(source, CATALOG_ARTIFACT));
   yield Buffer.from(
     `-- Lifeboat export of a ${catalog.format} capture from MariaDB/MySQL ${catalog.server}\n`,

@@ -53,6 +53,7 @@ export {
   type ReplicaSnapshotOptions,
 } from './replica-snapshot.ts';
 export {
+  exportDatadirStream,
   restoreReplicaSnapshot,
   slaveInfoGtid,
   type ReplicaSnapshotRestoreResult,

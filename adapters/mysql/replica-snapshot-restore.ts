@@ -58,6 +58,17 @@ async function emptyTarget(dataDir: string, force: boolean): Promise<void> {
   for (const e of entries) await rm(join(dataDir, e), { recursive: true, force: true });
 }
 
+/**
+ * The physical capture as stored: mariabackup's xbstream, which the native tools load
+ * without Lifeboat (`mbstream -x -C DIR < FILE && mariabackup --prepare --target-dir=DIR`).
+ */
+export async function* exportDatadirStream(source: ArtifactSource): AsyncGenerator<Buffer> {
+  if (!(await source.list()).includes(DATADIR_ARTIFACT)) {
+    throw new AdapterError('mysql', 'this capture is not a MySQL physical replica snapshot');
+  }
+  for await (const chunk of source.open(DATADIR_ARTIFACT) as AsyncIterable<Buffer>) yield chunk;
+}
+
 /** Unpack and prepare a replica snapshot into `dataDir`; see the module comment. */
 export async function restoreReplicaSnapshot(
   source: ArtifactSource,

@@ -7,13 +7,18 @@
  * is started on it, and its data must match the fingerprint taken at capture, with the
  * replication position recorded by mariabackup equal to the capture's GTID marker.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  exportDatadirStream,
+  exportSql,
   mysqlAdapter,
   REPLICA_DATA_DIR_ANNOTATION,
   restoreReplicaSnapshot,
@@ -177,6 +182,23 @@ describe('mysql replica-snapshot (mariabackup)', () => {
     await expect(restoreReplicaSnapshot(source, dataDir, { force: false, signal })).rejects.toThrow(
       /is not empty/,
     );
+    // No lock-in: the stored stream unpacks with the native mbstream.
+    const exported = join(dir, 'exported');
+    await mkdir(exported);
+    const mbstream = spawn('/usr/bin/mbstream', ['-x', '-C', exported], {
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
+    const unpacked = new Promise((resolve) => mbstream.on('close', resolve));
+    await pipeline(Readable.from(exportDatadirStream(source)), mbstream.stdin);
+    expect(await unpacked).toBe(0);
+    expect(await readdir(exported)).toEqual(expect.arrayContaining(['ibdata1', 'mysql', db]));
+    await expect(
+      (async () => {
+        for await (const _ of exportSql(source)) {
+          // Must refuse before yielding anything.
+        }
+      })(),
+    ).rejects.toThrow(/physical replica snapshot, not SQL/);
     // The logical load refuses a physical capture, pointing at the right tool.
     await expect(
       mysqlAdapter.load(workloadFor(primary), source, {
