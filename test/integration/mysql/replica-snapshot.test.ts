@@ -7,7 +7,7 @@
  * is started on it, and its data must match the fingerprint taken at capture, with the
  * replication position recorded by mariabackup equal to the capture's GTID marker.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -279,6 +279,38 @@ describe('mysql replica-snapshot (mariabackup)', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
+    expect(tripped).toBe(0);
+  });
+
+  it('is cancelled cleanly: no mariabackup left, no option file left, SQL thread running', async () => {
+    const controller = new AbortController();
+    // A sink that reads slowly, so the capture is still streaming when it is cancelled.
+    const slow = {
+      put: async (_name: string, data: AsyncIterable<Uint8Array>) => {
+        let bytes = 0;
+        for await (const chunk of data) {
+          bytes += chunk.length;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return { bytes };
+      },
+    };
+    setTimeout(() => {
+      controller.abort(new Error('stop'));
+    }, 500);
+    await expect(
+      mysqlAdapter.dump(guarded(), slow, {
+        strategy: 'replica-snapshot',
+        parallelism: 1,
+        signal: controller.signal,
+        progress: quietProgress,
+      }),
+    ).rejects.toThrow(/cancelled/);
+    expect(await sqlThread()).toBe('Yes');
+    const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout;
+    expect(ps).not.toMatch(/mariabackup --defaults-file=\S*lifeboat-mariabackup-/);
+    const left = (await readdir(tmpdir())).filter((n) => n.startsWith('lifeboat-mariabackup-'));
+    expect(left).toEqual([]);
     expect(tripped).toBe(0);
   });
 
