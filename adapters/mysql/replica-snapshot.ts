@@ -153,6 +153,13 @@ export async function captureReplicaSnapshot(
       'read data directory',
       'SELECT @@datadir AS datadir, @@version AS version',
     );
+    if (!/mariadb/i.test(vars?.version ?? '')) {
+      throw new AdapterError(
+        'mysql',
+        `mysql replica-snapshot: ${target.site.server} runs ${vars?.version ?? 'an unknown version'}; the physical capture uses mariabackup, which copies MariaDB only (use the replica strategy)`,
+        { workload: workload.name },
+      );
+    }
     const dataDir =
       options.dataDir ?? workload.annotations[REPLICA_DATA_DIR_ANNOTATION] ?? vars?.datadir ?? '';
     await checkDataDir(dataDir, target);
