@@ -11,7 +11,7 @@
  * readable (on the node, or in the database pod); this is checked before anything stops.
  */
 import { constants } from 'node:fs';
-import { access, readdir } from 'node:fs/promises';
+import { access, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Connection } from 'mysql2/promise';
@@ -116,6 +116,22 @@ async function checkDataDir(dataDir: string, target: MysqlTarget): Promise<void>
   }
 }
 
+/**
+ * For the ETA: what mariabackup will copy, roughly — every file under the data directory
+ * but the binary and relay logs and the redo log (of which it copies only the new part).
+ */
+async function copiedBytes(dataDir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dataDir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || /(^ib_logfile|-bin\.\d+$|-bin\.index$|relay)/.test(entry.name)) continue;
+    total += await stat(join(entry.parentPath, entry.name)).then(
+      (s) => s.size,
+      () => 0,
+    );
+  }
+  return total;
+}
+
 async function slaveStatus(conn: Connection, target: MysqlTarget): Promise<ReplicaStatus | undefined> {
   const [status] = await run<ReplicaStatus>(conn, target, 'read replica status', 'SHOW SLAVE STATUS');
   return status;
@@ -163,15 +179,7 @@ export async function captureReplicaSnapshot(
     const dataDir =
       options.dataDir ?? workload.annotations[REPLICA_DATA_DIR_ANNOTATION] ?? vars?.datadir ?? '';
     await checkDataDir(dataDir, target);
-    // For the ETA only: InnoDB's size estimate of everything the copy holds.
-    const [size] = await run<{ bytes: string | number | null }>(
-      control,
-      target,
-      'estimate data size',
-      'SELECT SUM(DATA_LENGTH + INDEX_LENGTH) AS bytes FROM information_schema.TABLES',
-    );
-    if (size?.bytes !== null && size?.bytes !== undefined)
-      options.progress.estimate({ bytes: Number(size.bytes) });
+    options.progress.estimate({ bytes: await copiedBytes(dataDir) });
 
     restartSql = true;
     await run(control, target, 'stop replica SQL thread', 'STOP SLAVE SQL_THREAD');
