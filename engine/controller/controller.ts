@@ -30,6 +30,7 @@ import type { ControllerOptions } from './options.ts';
 import { openRepositoryOf } from './repository-access.ts';
 import { RESOURCES, resourceName, type ResourceRef } from './resources.ts';
 import { restoreHandler } from './restore-action.ts';
+import { createJobCleanup, jobModeReconcilers } from './jobs/index.ts';
 import { createPolicyReconciler } from './policy/index.ts';
 import type {
   ControllerContext,
@@ -179,16 +180,32 @@ export async function startController(options: ControllerOptions = {}): Promise<
     concurrency: options.actionConcurrency ?? 2,
     inFlight: new Set(),
   };
+  // Job mode: the action reconcilers hand actions to Jobs; a runnable cleans finished ones up.
+  const jobMode = options.execution?.mode === 'job' ? options.execution : undefined;
+  const runnableList = [
+    ...(jobMode && !options.withoutBuiltinReconcilers
+      ? [
+          createJobCleanup(
+            jobMode.cleanupIntervalMs === undefined ? {} : { intervalMs: jobMode.cleanupIntervalMs },
+          ),
+        ]
+      : []),
+    ...(options.runnables ?? []),
+  ];
   const reconcilers: Reconciler[] = [
     ...(options.withoutBuiltinReconcilers
       ? []
       : [
-          actionReconciler(
-            backupHandler(() => cache(RESOURCES.blueprints)),
-            services,
-          ),
-          actionReconciler(restoreHandler(), services),
-          actionReconciler(drillHandler(), services),
+          ...(jobMode
+            ? jobModeReconcilers(jobMode)
+            : [
+                actionReconciler(
+                  backupHandler(() => cache(RESOURCES.blueprints)),
+                  services,
+                ),
+                actionReconciler(restoreHandler(), services),
+                actionReconciler(drillHandler(), services),
+              ]),
           ...(options.policy === false
             ? []
             : [
@@ -261,7 +278,7 @@ export async function startController(options: ControllerOptions = {}): Promise<
       poll.unref();
     }
     const ctx = reconcileContext();
-    for (const r of options.runnables ?? [])
+    for (const r of runnableList)
       runnables.push(
         r.run(ctx).catch((error: unknown) => {
           log.error('runnable failed', { runnable: r.name, error });

@@ -5,6 +5,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from './logger.ts';
 import type { ActionObserver } from './observer.ts';
+import type { ActionJobOptions } from './jobs/index.ts';
 import type { PolicyReconcilerOptions } from './policy/index.ts';
 import type { ResourceRef } from './resources.ts';
 import type { Reconciler, Runnable } from './types.ts';
@@ -45,6 +46,21 @@ export interface ControllerOptions {
   readonly observers?: readonly ActionObserver[];
   /** BackupPolicy reconciler options (tests inject a clock); `false` leaves it out. @default {} */
   readonly policy?: Omit<PolicyReconcilerOptions, 'openRepository'> | false;
+  /**
+   * Where actions run: `in-process` (the default) in this process; `job`: each in a Job of
+   * the same image (`lifeboat run-action`), this instance only creates, watches and cleans
+   * up the Jobs (see `engine/controller/jobs/`).
+   */
+  readonly execution?:
+    | { readonly mode: 'in-process' }
+    | {
+        readonly mode: 'job';
+        readonly job: ActionJobOptions;
+        /** How often a Pending/Running action's Job is checked. @default 15000 */
+        readonly checkIntervalMs?: number;
+        /** Between two passes deleting finished and orphaned Jobs. @default 60000 */
+        readonly cleanupIntervalMs?: number;
+      };
   /** Leave out the built-in Backup/Restore/Drill reconcilers (framework tests). @default false */
   readonly withoutBuiltinReconcilers?: boolean;
   /** Re-enqueue every cached object this often. @default 300000 (5 min) */

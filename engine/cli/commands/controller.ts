@@ -4,7 +4,8 @@
  * Runs until SIGTERM/SIGINT, then stops cleanly: in-flight actions are aborted and marked,
  * the Lease is released, the metrics server closes.
  */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { UsageError } from '../../errors.ts';
 import { openRepositoryOf, RESOURCES, startController } from '../../controller/index.ts';
 import { jsonLogger } from '../../controller/logger.ts';
 import { parseRepository } from '../../kube/api/v1alpha1/index.ts';
@@ -28,6 +29,15 @@ interface ControllerFlags {
   readonly leaderElection: boolean;
   readonly identity?: string;
   readonly blueprint?: string[];
+  readonly execution: 'in-process' | 'job';
+  readonly jobImage?: string;
+  readonly jobServiceAccount?: string;
+}
+
+function executionMode(value: string): ControllerFlags['execution'] {
+  if (value !== 'in-process' && value !== 'job')
+    throw new InvalidArgumentError('expected "in-process" or "job"');
+  return value;
 }
 
 export function registerController(program: Command): void {
@@ -45,7 +55,24 @@ export function registerController(program: Command): void {
     .option('--leader-election-namespace <ns>', 'namespace of the Lease (default: the kubeconfig namespace)')
     .option('--no-leader-election', 'act without a Lease (only ever run ONE instance this way)')
     .option('--identity <id>', 'this instance in the Lease and in status.runner (default: hostname-random)')
+    .option(
+      '--execution <mode>',
+      'in-process: run actions here; job: one Job per action (lifeboat run-action, same image)',
+      executionMode,
+      'in-process',
+    )
+    .option('--job-image <image>', 'image of the action Jobs, normally the controller'"'"'s own (else LIFEBOAT_IMAGE)')
+    .option(
+      '--job-service-account <name>',
+      'ServiceAccount of the action Jobs in each namespace',
+      'lifeboat-runner',
+    )
     .action(async (flags: ControllerFlags, command: Command) => {
+      const jobImage = flags.jobImage ?? process.env.LIFEBOAT_IMAGE;
+      if (flags.execution === 'job' && !jobImage)
+        throw new UsageError(
+          '--execution job needs the image of the action Jobs: --job-image or LIFEBOAT_IMAGE',
+        );
       const debug = command.optsWithGlobals<{ debug?: boolean }>().debug ?? false;
       const log = jsonLogger({ level: debug ? 'debug' : 'info' });
       const kubeConfig = loadKubeConfig(flags.kubeconfig);
@@ -70,6 +97,17 @@ export function registerController(program: Command): void {
       });
       const controller = await startController({
         kubeConfig,
+        ...(flags.execution === 'job' &&
+          jobImage && {
+            execution: {
+              mode: 'job',
+              job: {
+                image: jobImage,
+                ...(flags.jobServiceAccount !== undefined && { serviceAccountName: flags.jobServiceAccount }),
+                ...(flags.clusterName !== undefined && { clusterName: flags.clusterName }),
+              },
+            },
+          }),
         ...(!flags.allNamespaces && flags.namespace && { namespaces: flags.namespace }),
         ...(flags.clusterName !== undefined && { clusterName: flags.clusterName }),
         ...(flags.identity !== undefined && { identity: flags.identity }),

@@ -21,7 +21,6 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startController, type ControllerHandle } from '../../../engine/controller/controller.ts';
 import { silentLogger } from '../../../engine/controller/index.ts';
-import { jobModeReconcilers } from '../../../engine/controller/jobs/index.ts';
 import { LocalStore, Repository } from '../../../engine/repository/index.ts';
 import { useServer, type PostgresServer, type SharedServer } from '../../../testcontainers/index.ts';
 import { pgQuery } from '../../_support/sql.ts';
@@ -91,12 +90,13 @@ describe('Job-mode execution', () => {
       clusterName: 'job-test',
       leaderElection: false,
       logger: silentLogger,
-      withoutBuiltinReconcilers: true,
       policy: false,
-      reconcilers: jobModeReconcilers({
+      execution: {
+        mode: 'job',
         job: { image: 'registry.example/lifeboat:test' },
         checkIntervalMs: 300,
-      }),
+        cleanupIntervalMs: 500,
+      },
     });
     await controller.synced;
   }, 300_000);
