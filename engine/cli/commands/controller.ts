@@ -61,7 +61,10 @@ export function registerController(program: Command): void {
       executionMode,
       'in-process',
     )
-    .option('--job-image <image>', 'image of the action Jobs, normally the controller'"'"'s own (else LIFEBOAT_IMAGE)')
+    .option(
+      '--job-image <image>',
+      "image of the action Jobs, normally the controller's own (else LIFEBOAT_IMAGE)",
+    )
     .option(
       '--job-service-account <name>',
       'ServiceAccount of the action Jobs in each namespace',
