@@ -18,6 +18,7 @@ import {
   type V1StatefulSet,
 } from '@kubernetes/client-node';
 import { LifeboatError } from '../errors.ts';
+import { shareConnections } from './shared-connections.ts';
 
 /** The object kinds discovery lists, with their item types. */
 export interface ListedKinds {
@@ -86,7 +87,8 @@ export function loadKubeConfig(path?: string): KubeConfig {
   if (!kc.getCurrentCluster()) {
     throw new LifeboatError(`kubeconfig ${path ?? '(default)'} has no current cluster`);
   }
-  return kc;
+  // One connection pool for all requests, not a TLS handshake per request.
+  return shareConnections(kc);
 }
 
 interface Page<T> {
