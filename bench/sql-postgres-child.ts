@@ -1,7 +1,9 @@
 /**
  * One Lifeboat PostgreSQL operation run as its own process by bench/sql-postgres.ts, so
  * its peak RSS is measured alone. Env: BENCH_PG (JSON: host, port, user, password),
- * BENCH_REPO (local repository directory), LIFEBOAT_REPO_KEY, BENCH_DB.
+ * BENCH_REPO (local repository directory), LIFEBOAT_REPO_KEY, BENCH_DB. Diagnostics:
+ * BENCH_MEM_TRACE=1 (memory samples on stderr), BENCH_SEAL_THREADS, BENCH_UPLOADS
+ * (repository sealThreads / uploadConcurrency instead of the defaults).
  * Args: `dump <parallelism>` (prints the backup id) or `load <backupId> <target> <parallelism>`.
  * Prints one JSON line.
  */
@@ -22,7 +24,21 @@ const progress = silentProgress;
 const signal = new AbortController().signal;
 
 const t0 = performance.now();
-const repo = await Repository.open(new LocalStore(process.env.BENCH_REPO ?? ''), { key: loadKeySecret() });
+// BENCH_MEM_TRACE=1: process.memoryUsage() samples on stderr (where the RSS goes)
+if (process.env.BENCH_MEM_TRACE) {
+  const MiB = 1024 * 1024;
+  setInterval(() => {
+    const m = process.memoryUsage();
+    process.stderr.write(
+      `mem t=${((performance.now() - t0) / 1000).toFixed(1)} rss=${(m.rss / MiB).toFixed(0)} heapUsed=${(m.heapUsed / MiB).toFixed(0)} heapTotal=${(m.heapTotal / MiB).toFixed(0)} external=${(m.external / MiB).toFixed(0)} arrayBuffers=${(m.arrayBuffers / MiB).toFixed(0)}\n`,
+    );
+  }, 500).unref();
+}
+const repo = await Repository.open(new LocalStore(process.env.BENCH_REPO ?? ''), {
+  key: loadKeySecret(),
+  ...(process.env.BENCH_SEAL_THREADS ? { sealThreads: Number(process.env.BENCH_SEAL_THREADS) } : {}),
+  ...(process.env.BENCH_UPLOADS ? { uploadConcurrency: Number(process.env.BENCH_UPLOADS) } : {}),
+});
 let out: Record<string, unknown>;
 if (mode === 'dump') {
   const writer = await repo.startBackup({ app: 'bench', member: 'pg' });

@@ -4,8 +4,8 @@
  * moves (transferred, not copied) to a seal worker that computes its id, and, if
  * the chunk is new, compresses and encrypts it there, in parallel with the others;
  * the main thread writes the sealed object and hands the memory back to the chunker.
- * A bounded number of chunks is in flight: memory stays ≈ uploadConcurrency × max
- * chunk size whatever the stream size. Chunks already in the repository are
+ * A bounded number of chunks and bytes is in flight (uploadConcurrency chunks, and a
+ * few average chunks per seal thread): memory stays bounded whatever the stream size. Chunks already in the repository are
  * referenced, not uploaded (and their object-lock retention extended to this
  * backup's). Nothing is visible until `commit` writes the manifest, the commit point.
  */
@@ -67,23 +67,42 @@ export interface BackupStats {
   readonly newBytesPlain: number;
 }
 
-class Semaphore {
-  #free: number;
-  readonly #waiters: (() => void)[] = [];
-  constructor(n: number) {
-    this.#free = n;
+/**
+ * Admission to the chunks in flight: at most `count` chunks and `bytes` plaintext
+ * bytes (one chunk is always admitted when none is in flight). Bytes, not only a
+ * count, because each chunk in flight holds its own memory plus its compressed and
+ * encrypted copies in a worker, and chunk sizes vary 8× (512 KiB – 4 MiB). FIFO.
+ */
+class InFlightGate {
+  readonly #count: number;
+  readonly #bytes: number;
+  #usedCount = 0;
+  #usedBytes = 0;
+  readonly #waiters: { n: number; resolve: () => void }[] = [];
+  constructor(count: number, bytes: number) {
+    this.#count = Math.max(1, count);
+    this.#bytes = bytes;
   }
-  async acquire(): Promise<void> {
-    if (this.#free > 0) {
-      this.#free--;
+  #fits(n: number): boolean {
+    return this.#usedCount === 0 || (this.#usedCount < this.#count && this.#usedBytes + n <= this.#bytes);
+  }
+  async acquire(n: number): Promise<void> {
+    if (this.#waiters.length === 0 && this.#fits(n)) {
+      this.#usedCount++;
+      this.#usedBytes += n;
       return;
     }
-    await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    await new Promise<void>((resolve) => this.#waiters.push({ n, resolve }));
   }
-  release(): void {
-    const next = this.#waiters.shift();
-    if (next) next();
-    else this.#free++;
+  release(n: number): void {
+    this.#usedCount--;
+    this.#usedBytes -= n;
+    for (let next = this.#waiters[0]; next && this.#fits(next.n); next = this.#waiters[0]) {
+      this.#waiters.shift();
+      this.#usedCount++;
+      this.#usedBytes += next.n;
+      next.resolve();
+    }
   }
 }
 
@@ -101,7 +120,7 @@ export class BackupWriter implements ArtifactSink {
   /** Ids found in the repository at start that this backup references. */
   readonly #reusedExisting = new Set<string>();
   readonly #artifacts: ManifestArtifact[] = [];
-  readonly #slots: Semaphore;
+  readonly #slots: InFlightGate;
   readonly #tasks = new Set<Promise<void>>();
   /** Chunk id → its upload while in flight. */
   readonly #pending = new Map<string, Promise<void>>();
@@ -124,7 +143,13 @@ export class BackupWriter implements ArtifactSink {
     this.backupId = backupId;
     this.#lock = lock;
     this.#known = known;
-    this.#slots = new Semaphore(ctx.uploadConcurrency);
+    // enough plaintext in flight to keep every seal thread busy (3 average chunks each),
+    // and never less than one largest chunk; memory, not a chunk count, is the bound
+    const chunker = ctx.config.chunker;
+    this.#slots = new InFlightGate(
+      ctx.uploadConcurrency,
+      Math.max(chunker.max, 3 * chunker.avg * ctx.sealThreads),
+    );
     const lockCfg = ctx.config.lock;
     this.#lockMode = lockCfg?.mode;
     this.#retainUntil =
@@ -247,14 +272,14 @@ export class BackupWriter implements ArtifactSink {
     artifact.bytes += length;
     this.#stats.bytesIn += length;
     this.#stats.chunks++;
-    // a bounded number of chunks in flight: this is what bounds memory
-    await this.#slots.acquire();
+    // bounded chunks and bytes in flight: this is what bounds memory
+    await this.#slots.acquire(length);
     const task = this.#store(ref, chunk, chunker)
       .catch((error: unknown) => {
         this.#failure ??= error;
       })
       .finally(() => {
-        this.#slots.release();
+        this.#slots.release(length);
         this.#tasks.delete(task);
         mine.delete(task);
       });

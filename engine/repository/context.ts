@@ -14,7 +14,7 @@ export interface RepositoryContext {
   readonly gear: Uint32Array;
   /** Lifetime of lock objects; refreshed every third of it. */
   readonly lockTtlMs: number;
-  /** Chunks sealed/uploaded at once per backup (memory ≈ this × max chunk size). */
+  /** At most this many chunks in flight per backup (bytes in flight are bounded too: backup-writer.ts). */
   readonly uploadConcurrency: number;
   /** Worker threads that hash and seal a backup's chunks. */
   readonly sealThreads: number;
