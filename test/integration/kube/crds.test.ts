@@ -83,9 +83,11 @@ describe('Lifeboat CRDs on a real API server', () => {
     }
   });
 
-  it('built-in blueprint files apply as is with strict field validation, nothing pruned', async () => {
-    const files = (await readdir(BLUEPRINTS)).filter((f) => f.endsWith('.yaml'));
-    expect(files.length).toBeGreaterThanOrEqual(4);
+  it('built-in and example blueprint files apply as is with strict field validation, nothing pruned', async () => {
+    // The worked examples of the authoring guide too: users copy them as they are.
+    const examples = (await readdir(join(BLUEPRINTS, 'examples'))).map((f) => join('examples', f));
+    const files = [...(await readdir(BLUEPRINTS)), ...examples].filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThanOrEqual(5);
     for (const file of files) {
       const doc = parse(await readFile(join(BLUEPRINTS, file), 'utf8')) as KubeObject;
       const res = await kube.create({ ...doc, metadata: { ...doc.metadata, namespace: NS } }, STRICT);
