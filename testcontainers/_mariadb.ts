@@ -38,6 +38,9 @@ export async function installDb(
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
       '--skip-name-resolve',
+      // Passed through to the bootstrap mariadbd: its temporary tables in a private directory,
+      // not /tmp, where two servers installing at once collided ("Could not remove temporary table").
+      `--tmpdir=${dir}`,
       ...userArgs(),
     ],
     logPath: join(dir, 'install-db.log'),
