@@ -9,6 +9,7 @@
  * - removing the annotation stops new Backups;
  * - a namespace annotation protects every database of the namespace;
  * - after hours of controller downtime, one catch-up run per application, not a burst;
+ * - a drill schedule adds a Drill per protected application, which passes;
  * - an invalid schedule sets the Failed condition naming `spec.schedule`.
  */
 import { randomBytes } from 'node:crypto';
@@ -317,6 +318,30 @@ describe('BackupPolicy: annotation-driven protection, schedule and retention', (
       fieldSelector: 'involvedObject.kind=BackupPolicy,involvedObject.name=nightly,reason=MissedSchedules',
     });
     expect(events.items.length).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('a drill schedule adds a Drill per protected application, which passes', async () => {
+    await custom.patchNamespacedCustomObject(
+      {
+        ...group,
+        namespace: NS_B,
+        plural: 'backuppolicies',
+        name: 'nightly',
+        body: { spec: { drill: { schedule: '* * * * *' } } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const drills = await waitFor('two passed Drills', async () => {
+      const items = await list(NS_B, 'drills');
+      const failed = items.find((d) => d.status?.phase === 'Failed');
+      if (failed) throw new GiveUp(`Drill ${failed.metadata.name} failed: ${failed.status?.message ?? ''}`);
+      return items.length === 2 && items.every((d) => d.status?.phase === 'Succeeded') ? items : undefined;
+    });
+    expect(drills.map((d) => d.spec.application).sort()).toEqual(['blog', 'crm']);
+    expect(drills.every((d) => (d.status as { result?: string } | undefined)?.result === 'Passed')).toBe(
+      true,
+    );
+    expect((await policyOf(NS_B)).status).toHaveProperty('lastDrillTime');
   }, 300_000);
 
   it('an invalid schedule sets the Failed condition naming the field', async () => {
