@@ -3,6 +3,8 @@
  *   GET /metrics  the registry in the Prometheus text format
  *   GET /healthz  200 while the process serves requests (liveness)
  *   GET /readyz   200 once the caller's readiness check passes (e.g. watches synced), else 503
+ * Any other path goes to `fallback` when given (the controller mounts the dashboard there, so
+ * one port serves both), else 404.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +19,8 @@ export interface MetricsServerOptions {
   readonly host?: string;
   /** Readiness: true when the process can do its work. Throwing counts as not ready. @default always ready */
   readonly ready?: () => boolean | Promise<boolean>;
+  /** Answers paths other than the three above; resolves false when it does not (→ 404). */
+  readonly fallback?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 export interface MetricsServer {
@@ -29,7 +33,7 @@ export interface MetricsServer {
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
   const ready = options.ready ?? (() => true);
   const server = createServer((req, res) => {
-    handle(req, res, options.registry, ready).catch((error: unknown) => {
+    handle(req, res, options, ready).catch((error: unknown) => {
       if (!res.headersSent) reply(res, 500, `error: ${(error as Error).message}\n`);
       else res.destroy();
     });
@@ -65,14 +69,21 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
-  registry: Registry,
+  options: MetricsServerOptions,
   ready: () => boolean | Promise<boolean>,
 ): Promise<void> {
+  const { registry } = options;
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  const own = path === '/metrics' || path === '/healthz' || path === '/readyz';
+  if (!own) {
+    if (options.fallback && (await options.fallback(req, res))) return;
+    reply(res, 404, 'not found\n');
+    return;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     reply(res, 405, 'method not allowed\n', { allow: 'GET, HEAD' });
     return;
   }
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   switch (path) {
     case '/metrics':
       reply(res, 200, await registry.metrics(), { 'content-type': registry.contentType });
@@ -87,8 +98,6 @@ async function handle(
       reply(res, ok ? 200 : 503, ok ? 'ok\n' : 'not ready\n');
       return;
     }
-    default:
-      reply(res, 404, 'not found\n');
   }
 }
 

@@ -158,6 +158,23 @@ describe('lifeboat controller: Prometheus endpoint', () => {
     expect(sampleValue(samples, 'process_resident_memory_bytes')).toBeGreaterThan(0);
   }, 240_000);
 
+  it("serves the dashboard on the same port, with the caller's token only", async () => {
+    if (!running) throw new Error('controller not running');
+    const page = await fetch(`${running.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toMatch(/<html/i);
+    const info = (await (await fetch(`${running.url}/api/info`)).json()) as {
+      mode: string;
+      needsToken: boolean;
+    };
+    expect(info).toMatchObject({ mode: 'cluster', needsToken: true });
+    // No token: the controller never answers with its own rights.
+    expect((await fetch(`${running.url}/api/applications`)).status).toBe(401);
+    expect((await fetch(`${running.url}/no-such-page`)).status).toBe(404);
+    expect((await fetch(`${running.url}/metrics`, { method: 'POST' })).status).toBe(405);
+  });
+
   it('after a restart (Backup CR deleted) the last-success time is seeded from the repository; counters reset', async () => {
     const backup = await fx.get('Backup', 'nightly');
     const manifest = await (await fx.openRepository()).readManifest(String(backup.status?.backupId));

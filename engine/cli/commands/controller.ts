@@ -8,6 +8,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { openRepositoryOf, RESOURCES, startController } from '../../controller/index.ts';
 import { jsonLogger } from '../../controller/logger.ts';
+import { ClusterSource, createDashboardServer } from '../../dashboard/index.ts';
 import { parseRepository } from '../../kube/api/v1alpha1/index.ts';
 import { createKubeClient, loadKubeConfig } from '../../kube/index.ts';
 import {
@@ -25,6 +26,7 @@ interface ControllerFlags {
   readonly allNamespaces?: boolean;
   readonly clusterName?: string;
   readonly metricsPort: number;
+  readonly dashboard: boolean;
   readonly leaderElectionNamespace?: string;
   readonly leaderElection: boolean;
   readonly identity?: string;
@@ -52,6 +54,10 @@ export function registerController(program: Command): void {
       'cluster identity recorded in backups (else LIFEBOAT_CLUSTER, kube-system UID)',
     )
     .option('--metrics-port <port>', 'Prometheus /metrics, /healthz, /readyz (0: any free port)', count, 9464)
+    .option(
+      '--no-dashboard',
+      "do not serve the dashboard on the metrics port (it acts with each caller's token, never the controller's)",
+    )
     .option('--leader-election-namespace <ns>', 'namespace of the Lease (default: the kubeconfig namespace)')
     .option('--no-leader-election', 'act without a Lease (only ever run ONE instance this way)')
     .option('--identity <id>', 'this instance in the Lease and in status.runner (default: hostname-random)')
@@ -81,10 +87,21 @@ export function registerController(program: Command): void {
       const kubeConfig = loadKubeConfig(flags.kubeconfig);
       const metrics = createMetrics();
       let synced = false;
+      // Cluster mode reads with the caller's bearer token only: the kubeconfig gives the API
+      // server's address and CA, never its user, so the controller's rights are not lent out.
+      const dashboard = flags.dashboard
+        ? createDashboardServer({
+            source: new ClusterSource({ kubeConfig }),
+            onError: (error, path) => {
+              log.warn('dashboard request failed', { path, error: (error as Error).message });
+            },
+          })
+        : undefined;
       const server = await startMetricsServer({
         registry: metrics.registry,
         port: flags.metricsPort,
         ready: () => synced,
+        ...(dashboard && { fallback: (req, res) => dashboard.handle(req, res) }),
       });
       log.info('metrics listening', { url: server.url });
       const recorder = new MetricsRecorder(metrics);
@@ -140,6 +157,7 @@ export function registerController(program: Command): void {
       });
       log.info('signal received; stopping', { signal });
       await controller.stop();
+      await dashboard?.close(); // ends its live-progress streams
       await server.close();
       clearInterval(keepAlive);
     });
