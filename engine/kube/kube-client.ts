@@ -5,9 +5,7 @@
  */
 import {
   ApiException,
-  AppsV1Api,
   CoreV1Api,
-  DiscoveryV1Api,
   KubeConfig,
   type V1Deployment,
   type V1EndpointSlice,
@@ -19,6 +17,7 @@ import {
 } from '@kubernetes/client-node';
 import { LifeboatError } from '../errors.ts';
 import { shareConnections } from './shared-connections.ts';
+import { pageFetcher, type RawPage } from './list-pages.ts';
 
 /** The object kinds discovery lists, with their item types. */
 export interface ListedKinds {
@@ -91,12 +90,6 @@ export function loadKubeConfig(path?: string): KubeConfig {
   return shareConnections(kc);
 }
 
-interface Page<T> {
-  items: T[];
-  metadata?: { _continue?: string };
-}
-type PageArgs = { limit: number; _continue?: string };
-
 function describeFailure(what: string, error: unknown): KubeError {
   if (error instanceof ApiException) {
     const body = typeof error.body === 'string' ? error.body : JSON.stringify(error.body);
@@ -119,40 +112,9 @@ function describeFailure(what: string, error: unknown): KubeError {
 export function createKubeClient(options: KubeConfigOptions = {}): KubeClient {
   const kc = options.kubeConfig ?? loadKubeConfig(options.kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
-  const apps = kc.makeApiClient(AppsV1Api);
-  const discovery = kc.makeApiClient(DiscoveryV1Api);
+  const fetchPage = pageFetcher(kc);
   const limit = options.pageSize ?? 500;
   let requests = 0;
-
-  // One pair (namespaced, all namespaces) per kind; the generated client has no generic list.
-  const listers: {
-    [K in ListedKind]: (ns: string | undefined, page: PageArgs) => Promise<Page<ListedKinds[K]>>;
-  } = {
-    statefulsets: (namespace, page) =>
-      namespace
-        ? apps.listNamespacedStatefulSet({ namespace, ...page })
-        : apps.listStatefulSetForAllNamespaces(page),
-    deployments: (namespace, page) =>
-      namespace
-        ? apps.listNamespacedDeployment({ namespace, ...page })
-        : apps.listDeploymentForAllNamespaces(page),
-    services: (namespace, page) =>
-      namespace ? core.listNamespacedService({ namespace, ...page }) : core.listServiceForAllNamespaces(page),
-    pods: (namespace, page) =>
-      namespace ? core.listNamespacedPod({ namespace, ...page }) : core.listPodForAllNamespaces(page),
-    endpointslices: (namespace, page) =>
-      namespace
-        ? discovery.listNamespacedEndpointSlice({ namespace, ...page })
-        : discovery.listEndpointSliceForAllNamespaces(page),
-    endpoints: (namespace, page) =>
-      namespace
-        ? core.listNamespacedEndpoints({ namespace, ...page })
-        : core.listEndpointsForAllNamespaces(page),
-    persistentvolumeclaims: (namespace, page) =>
-      namespace
-        ? core.listNamespacedPersistentVolumeClaim({ namespace, ...page })
-        : core.listPersistentVolumeClaimForAllNamespaces(page),
-  };
 
   return {
     defaultNamespace: kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default',
@@ -164,24 +126,21 @@ export function createKubeClient(options: KubeConfigOptions = {}): KubeClient {
       namespace: string | undefined,
       project?: (item: ListedKinds[K]) => ListedKinds[K],
     ): Promise<ListedKinds[K][]> {
-      const lister = listers[kind] as (
-        ns: string | undefined,
-        page: PageArgs,
-      ) => Promise<Page<ListedKinds[K]>>;
       const items: ListedKinds[K][] = [];
       let token: string | undefined;
       do {
         requests++;
-        let page: Page<ListedKinds[K]>;
+        let page: RawPage;
         try {
-          page = await lister(namespace, { limit, ...(token ? { _continue: token } : {}) });
+          page = await fetchPage(kind, namespace, limit, token);
         } catch (error) {
           throw describeFailure(
             `list ${kind} in ${namespace ? `namespace ${namespace}` : 'all namespaces'}`,
             error,
           );
         }
-        for (const item of page.items) {
+        // Plain API data (no model conversion): the model types describe it field for field.
+        for (const item of page.items as ListedKinds[K][]) {
           if (project) {
             items.push(project(item));
             continue;
@@ -191,7 +150,7 @@ export function createKubeClient(options: KubeConfigOptions = {}): KubeClient {
           if (meta) delete meta.managedFields;
           items.push(item);
         }
-        token = page.metadata?._continue || undefined;
+        token = page.metadata?.continue || undefined;
       } while (token);
       return items;
     },
