@@ -14,6 +14,7 @@ import type { Readable } from 'node:stream';
 import type { ArtifactSink } from '../../adapters/types.ts';
 import { RepositoryError } from '../errors.ts';
 import { Chunker } from './chunker.ts';
+import { InFlightGate } from './in-flight-gate.ts';
 import { seal } from './codec.ts';
 import { SealPool, type HeldChunk } from './seal-pool.ts';
 import {
@@ -65,45 +66,6 @@ export interface BackupStats {
   readonly newBytesStored: number;
   /** Plaintext bytes of new chunks. */
   readonly newBytesPlain: number;
-}
-
-/**
- * Admission to the chunks in flight: at most `count` chunks and `bytes` plaintext
- * bytes (one chunk is always admitted when none is in flight). Bytes, not only a
- * count, because each chunk in flight holds its own memory plus its compressed and
- * encrypted copies in a worker, and chunk sizes vary 8× (512 KiB – 4 MiB). FIFO.
- */
-class InFlightGate {
-  readonly #count: number;
-  readonly #bytes: number;
-  #usedCount = 0;
-  #usedBytes = 0;
-  readonly #waiters: { n: number; resolve: () => void }[] = [];
-  constructor(count: number, bytes: number) {
-    this.#count = Math.max(1, count);
-    this.#bytes = bytes;
-  }
-  #fits(n: number): boolean {
-    return this.#usedCount === 0 || (this.#usedCount < this.#count && this.#usedBytes + n <= this.#bytes);
-  }
-  async acquire(n: number): Promise<void> {
-    if (this.#waiters.length === 0 && this.#fits(n)) {
-      this.#usedCount++;
-      this.#usedBytes += n;
-      return;
-    }
-    await new Promise<void>((resolve) => this.#waiters.push({ n, resolve }));
-  }
-  release(n: number): void {
-    this.#usedCount--;
-    this.#usedBytes -= n;
-    for (let next = this.#waiters[0]; next && this.#fits(next.n); next = this.#waiters[0]) {
-      this.#waiters.shift();
-      this.#usedCount++;
-      this.#usedBytes += next.n;
-      next.resolve();
-    }
-  }
 }
 
 export class BackupWriter implements ArtifactSink {
