@@ -7,7 +7,9 @@
  * its peak RSS is its own. The restored copy is checked against the capture fingerprint.
  * Last line:
  *   postgres backup_vs_native=<r> backup_parallel_vs_native=<r> restore_vs_native=<r> size_vs_native=<r> rss_mib=<n>
- * Env: BENCH_BYTES (COPY text to generate, default 1.15 GiB), BENCH_SEED (default 42).
+ * Env: BENCH_BYTES (COPY text to generate, default 1.15 GiB), BENCH_SEED (default 42),
+ * BENCH_NODE_FLAGS (Node options for the Lifeboat child processes, space-separated, e.g.
+ * `--max-semi-space-size=4`: give the ones the shipped `lifeboat` command runs with).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -117,7 +119,8 @@ try {
     repoDir: string,
     args: string[],
   ): Promise<Record<string, unknown> & { seconds: number; maxRssKiB: number }> => {
-    const r = await run(process.execPath, [join(here, 'sql-postgres-child.ts'), ...args], {
+    const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const r = await run(process.execPath, [...nodeFlags, join(here, 'sql-postgres-child.ts'), ...args], {
       BENCH_PG: JSON.stringify(conn),
       BENCH_REPO: repoDir,
       LIFEBOAT_REPO_KEY: key,
