@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cassandra from 'cassandra-driver';
 import { startCassandra } from '../testcontainers/index.ts';
+import { benchNodeFlags } from './_node-flags.ts';
 
 const BYTES = Number(process.env.BENCH_CASSANDRA_BYTES ?? 256 * 1024 ** 2);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -54,7 +55,7 @@ function child(
   env: Record<string, string>,
 ): Promise<{ rows: number; seconds: number; rssMib: number }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [join(here, 'nosql-cassandra-child.ts'), mode], {
+    const p = spawn(process.execPath, [...benchNodeFlags(), join(here, 'nosql-cassandra-child.ts'), mode], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

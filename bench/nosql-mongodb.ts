@@ -23,6 +23,7 @@ import type { Fingerprint, Workload } from '../engine/model/index.ts';
 import { LocalStore, Repository } from '../engine/repository/index.ts';
 import { startFerretdb } from '../testcontainers/index.ts';
 import { order, rng } from './nosql-mongodb-data.ts';
+import { benchNodeFlags } from './_node-flags.ts';
 
 const BYTES = Number(process.env.BENCH_BYTES ?? 128 * 1024 * 1024);
 const SEED = Number(process.env.BENCH_SEED ?? 42);
@@ -45,7 +46,7 @@ type ChildOut = Record<string, unknown> & { seconds: number; maxRssKiB: number }
 
 async function child(args: readonly string[], env: Record<string, string>): Promise<ChildOut> {
   const t0 = performance.now();
-  const p = spawn(process.execPath, [join(here, 'nosql-mongodb-child.ts'), ...args], {
+  const p = spawn(process.execPath, [...benchNodeFlags(), join(here, 'nosql-mongodb-child.ts'), ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

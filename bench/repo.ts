@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { LocalStore, Repository } from '../engine/repository/index.ts';
 import { realisticBlocks } from './repo-data.ts';
+import { benchNodeFlags } from './_node-flags.ts';
 
 const BYTES = Number(process.env.BENCH_BYTES ?? 2 * 1024 ** 3);
 const SEED = Number(process.env.BENCH_SEED ?? 42);
@@ -86,7 +87,7 @@ try {
   const lbDir = join(work, 'lifeboat');
   await Repository.init(new LocalStore(lbDir), { key: Buffer.from(key) });
   const lbEnv = { BENCH_REPO: lbDir, LIFEBOAT_REPO_KEY: key };
-  const child = [join(here, 'repo-child.ts')];
+  const child = [...benchNodeFlags(), join(here, 'repo-child.ts')];
 
   const lb1 = await runWithStream(process.execPath, child, lbEnv);
   const lbStored1 = du(lbDir);

@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { LocalStore, Repository } from '../engine/repository/index.ts';
 import { generateBenchData } from './sql-mysql-data.ts';
+import { benchNodeFlags } from './_node-flags.ts';
 
 const GIB = 2 ** 30;
 const TARGET_BYTES = Number(process.env.LIFEBOAT_BENCH_MYSQL_GIB ?? '1.1') * GIB;
@@ -136,7 +137,10 @@ async function runWorker(
   env: NodeJS.ProcessEnv,
 ): Promise<Record<string, number | string>> {
   const worker = fileURLToPath(new URL('./sql-mysql-worker.ts', import.meta.url));
-  const { stdout } = await sh(`${process.execPath} ${worker} '${JSON.stringify(job)}'`, env);
+  const { stdout } = await sh(
+    `${[process.execPath, ...benchNodeFlags(), worker].join(' ')} '${JSON.stringify(job)}'`,
+    env,
+  );
   return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, number | string>;
 }
 

@@ -8,8 +8,8 @@
  * Last line:
  *   postgres backup_vs_native=<r> backup_parallel_vs_native=<r> restore_vs_native=<r> size_vs_native=<r> rss_mib=<n>
  * Env: BENCH_BYTES (COPY text to generate, default 1.15 GiB), BENCH_SEED (default 42),
- * BENCH_NODE_FLAGS (Node options for the Lifeboat child processes, space-separated, e.g.
- * `--max-semi-space-size=4`: give the ones the shipped `lifeboat` command runs with).
+ * BENCH_NODE_FLAGS (Node options for the Lifeboat child processes, space-separated; default:
+ * those of the shipped `lifeboat` command, see _node-flags.ts).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +24,7 @@ import { pgTool } from '../adapters/postgres/tools.ts';
 import { LocalStore, Repository } from '../engine/repository/index.ts';
 import { startPostgres } from '../testcontainers/index.ts';
 import { generate, sample } from './sql-postgres-data.ts';
+import { benchNodeFlags } from './_node-flags.ts';
 
 const BYTES = Number(process.env.BENCH_BYTES ?? 1.15 * 1024 ** 3);
 const SEED = Number(process.env.BENCH_SEED ?? 42);
@@ -119,7 +120,7 @@ try {
     repoDir: string,
     args: string[],
   ): Promise<Record<string, unknown> & { seconds: number; maxRssKiB: number }> => {
-    const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const nodeFlags = benchNodeFlags();
     const r = await run(process.execPath, [...nodeFlags, join(here, 'sql-postgres-child.ts'), ...args], {
       BENCH_PG: JSON.stringify(conn),
       BENCH_REPO: repoDir,
