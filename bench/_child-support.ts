@@ -4,6 +4,7 @@
  * JSON result line with wall time and the process's own peak RSS.
  */
 import type { EngineKind, Workload } from '../engine/model/index.ts';
+import { peakRssKiB } from './_peak-rss.ts';
 
 export interface ServerInfo {
   readonly host: string;
@@ -41,6 +42,6 @@ export const silentProgress = { bytes() {}, rows() {}, estimate() {} };
 /** Print the child's result line: `out` plus seconds since `t0` and peak RSS in KiB. */
 export function printResult(out: Record<string, unknown>, t0: number): void {
   process.stdout.write(
-    `${JSON.stringify({ ...out, seconds: (performance.now() - t0) / 1000, maxRssKiB: process.resourceUsage().maxRSS })}\n`,
+    `${JSON.stringify({ ...out, seconds: (performance.now() - t0) / 1000, maxRssKiB: peakRssKiB() })}\n`,
   );
 }

@@ -3,19 +3,10 @@
  * printing one JSON line: seconds, peak RSS (VmHWM), requests, workloads found, skipped.
  * Usage: node bench/kube-child.ts KUBECONFIG [--no-secrets]
  */
-import { readFileSync } from 'node:fs';
 import { createKubeClient, discover } from '../engine/kube/index.ts';
+import { peakRssKiB } from './_peak-rss.ts';
 
-/**
- * This process's own peak RSS. Not `resourceUsage().maxRSS`: Linux carries a forked child's
- * high-water mark (the parent's RSS at fork time) over exec, so a child of a big parent
- * reports at least the parent's size (a fresh node child of a 445 MiB parent: 405 MiB vs
- * its VmHWM of 42 MiB). VmHWM belongs to the new address space only.
- */
-function peakRssMiB(): number {
-  const kib = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-  return kib ? Number(kib) / 1024 : process.resourceUsage().maxRSS / 1024;
-}
+const peakRssMiB = (): number => peakRssKiB() / 1024;
 
 const kubeconfig = process.argv[2];
 if (!kubeconfig) throw new Error('usage: kube-child.ts KUBECONFIG [--no-secrets]');

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { benchNodeFlags } from './_node-flags.ts';
 
 export interface ControllerSync {
   /** Seconds from spawn until `/readyz` answered 200 (every informer synced). */
@@ -41,6 +42,7 @@ export async function controllerInitialSync(
   const child = spawn(
     process.execPath,
     [
+      ...benchNodeFlags(),
       CLI,
       'controller',
       '--all-namespaces',

@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, VERSION } from '../engine/kube/api/v1alpha1/index.ts';
+import { benchNodeFlags } from './_node-flags.ts';
 import { controllerInitialSync } from './kube-controller.ts';
 import { startKube } from '../testcontainers/index.ts';
 import { applyCrds } from '../test/integration/kube/_crds.ts';
@@ -101,9 +102,13 @@ async function main(): Promise<void> {
     process.stdout.write(`created ${objects} objects in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     const child = resolve(import.meta.dirname, 'kube-child.ts');
     const runChild = async (extra: string[]) => {
-      const { stdout } = await promisify(execFile)(process.execPath, [child, kube.kubeconfig, ...extra], {
-        maxBuffer: 1 << 20,
-      });
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [...benchNodeFlags(), child, kube.kubeconfig, ...extra],
+        {
+          maxBuffer: 1 << 20,
+        },
+      );
       return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
         seconds: number;
         rssMiB: number;

@@ -14,6 +14,7 @@ import cassandra from 'cassandra-driver';
 import { cassandraAdapter } from '../adapters/cassandra/index.ts';
 import type { ArtifactSink } from '../adapters/types.ts';
 import { benchWorkload, silentProgress } from './_child-support.ts';
+import { peakRssKiB } from './_peak-rss.ts';
 
 const mode = process.argv[2];
 const env = (k: string): string => {
@@ -96,6 +97,4 @@ if (mode === 'adapter') {
   throw new Error('usage: nosql-cassandra-child.ts adapter|single');
 }
 const seconds = (performance.now() - t0) / 1000;
-console.log(
-  JSON.stringify({ mode, rows, seconds, rssMib: Math.round(process.resourceUsage().maxRSS / 1024) }),
-);
+console.log(JSON.stringify({ mode, rows, seconds, rssMib: Math.round(peakRssKiB() / 1024) }));

@@ -6,6 +6,7 @@
 import { read } from 'node:fs';
 import { promisify } from 'node:util';
 import { Repository, LocalStore, loadKeySecret } from '../engine/repository/index.ts';
+import { peakRssKiB } from './_peak-rss.ts';
 
 const readFd = promisify(read);
 
@@ -35,7 +36,7 @@ process.stdout.write(
   `${JSON.stringify({
     ...writer.stats,
     seconds: (performance.now() - t0) / 1000,
-    maxRssKiB: process.resourceUsage().maxRSS,
+    maxRssKiB: peakRssKiB(),
     mainThreadCpuSeconds: (process.threadCpuUsage().user + process.threadCpuUsage().system) / 1e6,
     processCpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
   })}\n`,

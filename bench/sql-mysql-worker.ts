@@ -7,6 +7,7 @@
 import { mysqlAdapter } from '../adapters/mysql/index.ts';
 import type { Workload } from '../engine/model/index.ts';
 import { LocalStore, Repository } from '../engine/repository/index.ts';
+import { peakRssKiB } from './_peak-rss.ts';
 
 interface Job {
   readonly op: 'dump' | 'load';
@@ -71,6 +72,4 @@ if (job.op === 'dump') {
   out = {};
 }
 const seconds = (performance.now() - t0) / 1000;
-process.stdout.write(
-  JSON.stringify({ ...out, seconds, rssMiB: process.resourceUsage().maxRSS / 1024 }) + '\n',
-);
+process.stdout.write(JSON.stringify({ ...out, seconds, rssMiB: peakRssKiB() / 1024 }) + '\n');
