@@ -11,7 +11,7 @@ import {
   setHeaderOptions,
   type KubeConfig,
 } from '@kubernetes/client-node';
-import { KubeError } from '../kube/index.ts';
+import { describeFailure } from '../kube/index.ts';
 import type { ResourceRef } from './resources.ts';
 import type { KubeObject, ObjectKey } from './types.ts';
 
@@ -76,20 +76,4 @@ export class CustomObjects {
   }
 }
 
-function failure(what: string, error: unknown): KubeError {
-  if (error instanceof ApiException) {
-    const body = typeof error.body === 'string' ? error.body : JSON.stringify(error.body);
-    let message = body;
-    try {
-      message = (JSON.parse(body) as { message?: string }).message ?? body;
-    } catch {
-      // not JSON
-    }
-    return new KubeError(
-      `kubernetes: ${what}: HTTP ${error.code}: ${message.slice(0, 300)}`,
-      error.code,
-      error,
-    );
-  }
-  return new KubeError(`kubernetes: ${what}: ${(error as Error).message}`, 0, error);
-}
+const failure = describeFailure;

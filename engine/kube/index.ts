@@ -19,6 +19,12 @@ export {
   type DiscoveredWorkload,
   type DiscoveryResult,
 } from './assemble.ts';
-export { createKubeClient, loadKubeConfig, KubeError, type KubeClient } from './kube-client.ts';
+export {
+  createKubeClient,
+  describeFailure,
+  loadKubeConfig,
+  KubeError,
+  type KubeClient,
+} from './kube-client.ts';
 export { discover, type DiscoverOptions } from './discover.ts';
 export { describeDiscovery, discoveryReport } from './report.ts';

@@ -90,7 +90,8 @@ export function loadKubeConfig(path?: string): KubeConfig {
   return shareConnections(kc);
 }
 
-function describeFailure(what: string, error: unknown): KubeError {
+/** One line for a failed API call: what was tried, the HTTP status and the server's message. */
+export function describeFailure(what: string, error: unknown): KubeError {
   if (error instanceof ApiException) {
     const body = typeof error.body === 'string' ? error.body : JSON.stringify(error.body);
     let message = body;

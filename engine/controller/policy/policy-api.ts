@@ -12,7 +12,7 @@ import {
   type KubeConfig,
 } from '@kubernetes/client-node';
 import { API_VERSION } from '../../kube/api/v1alpha1/index.ts';
-import { KubeError } from '../../kube/index.ts';
+import { describeFailure } from '../../kube/index.ts';
 import { RESOURCES, type ResourceRef } from '../resources.ts';
 import type { RunToCreate } from './plan-runs.ts';
 
@@ -25,23 +25,7 @@ export interface PolicyApi {
   deleteBackup(namespace: string, name: string): Promise<void>;
 }
 
-function failure(what: string, error: unknown): KubeError {
-  if (error instanceof ApiException) {
-    const body = typeof error.body === 'string' ? error.body : JSON.stringify(error.body);
-    let message = body;
-    try {
-      message = (JSON.parse(body) as { message?: string }).message ?? body;
-    } catch {
-      // not JSON: keep the raw body
-    }
-    return new KubeError(
-      `kubernetes: ${what}: HTTP ${error.code}: ${message.slice(0, 300)}`,
-      error.code,
-      error,
-    );
-  }
-  return new KubeError(`kubernetes: ${what}: ${(error as Error).message}`, 0, error);
-}
+const failure = describeFailure;
 
 const statusOf = (error: unknown): number | undefined =>
   error instanceof ApiException ? error.code : undefined;
