@@ -81,11 +81,16 @@ export {
   type RestoreStatus,
 } from './restore.ts';
 export {
+  DRILL_STATUS_MAX_TABLES,
   DrillSpecSchema,
   DrillStatusSchema,
+  DrillTableProblemSchema,
+  DrillTableSchema,
   drillResource,
   type DrillSpec,
   type DrillStatus,
+  type DrillTable,
+  type DrillTableProblem,
 } from './drill.ts';
 export {
   BackupObjectSchema,
