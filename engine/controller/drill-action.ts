@@ -2,11 +2,14 @@
  * Drill CR → one in-process `runDrill`: the backup (named, or the application's latest)
  * restored into scratch databases on the servers of the namespace's discovered workloads
  * (credentials from discovery), fingerprints compared, scratch dropped, report stored in
- * the repository. A drill whose check fails ends `Failed` with `result: Failed`.
+ * the repository. A drill whose check fails ends `Failed` with `result: Failed`; the status
+ * lists the differing tables (bounded, row counts only) so viewers without the repository's
+ * Secret can see them.
  */
 import { parseDrill, type DrillObject } from '../kube/api/v1alpha1/index.ts';
 import { runDrill } from '../runs/index.ts';
 import { ActionFailure } from './action-failure.ts';
+import { drillTablesOf } from './drill-tables.ts';
 import type { ActionKindHandler, ActionOutcome, ActionRun } from './action-reconciler.ts';
 import { RESOURCES } from './resources.ts';
 import { serverUrlOf, workloadsByName } from './restore-action.ts';
@@ -92,7 +95,12 @@ export function drillHandler(): ActionKindHandler<DrillObject> {
         result: report.passed ? 'Succeeded' : 'Failed',
         reason: report.passed ? 'DrillPassed' : 'DrillFailed',
         message,
-        status: { result: report.passed ? 'Passed' : 'Failed', recoverySeconds, differences },
+        status: {
+          result: report.passed ? 'Passed' : 'Failed',
+          recoverySeconds,
+          differences,
+          ...drillTablesOf(report),
+        },
         bytes: report.bytesRestored,
         backupId,
         members: report.members.map((m) => ({
