@@ -4,13 +4,14 @@
  * Backup and on every target workload; the status gets the backup id, size, write stall
  * and the guarantee each member got.
  */
-import { discover, toApplication } from '../kube/index.ts';
+import { toApplication } from '../kube/index.ts';
 import { readPvcStorageClasses } from '../kube/storage-classes.ts';
 import { parseBackup, type BackupObject } from '../kube/api/v1alpha1/index.ts';
 import { runBackup, type EngineSetup } from '../runs/index.ts';
 import { ActionFailure } from './action-failure.ts';
 import type { ActionKindHandler, ActionOutcome, ActionRun } from './action-reconciler.ts';
 import { blueprintSetup } from './blueprint-setup.ts';
+import { discoverNamespace } from './discover-namespace.ts';
 import type { EventTarget } from './events.ts';
 import { RESOURCES } from './resources.ts';
 import type { ObjectCache } from './types.ts';
@@ -44,18 +45,7 @@ export function backupHandler(blueprints: () => ObjectCache): ActionKindHandler<
           namespace,
           o.spec.blueprint,
         );
-      let discovery;
-      try {
-        discovery = await discover(run.kube, { namespace });
-      } catch (error) {
-        throw new ActionFailure(
-          'DiscoveryFailed',
-          `discovery in namespace ${namespace}: ${(error as Error).message}`,
-          {
-            cause: error,
-          },
-        );
-      }
+      const discovery = await discoverNamespace(run.kube, namespace);
       const target = selectTargets(discovery, namespace, o.spec);
       run.setApplication(target.application);
       const names = target.workloads.map((w) => w.workload.name).join(', ');

@@ -6,12 +6,13 @@
  * refused unless `spec.force`. The target namespace must be the Restore's own: a Restore
  * can never write into another namespace through the controller's rights.
  */
-import { discover, type DiscoveredWorkload } from '../kube/index.ts';
+import type { DiscoveredWorkload } from '../kube/index.ts';
 import { parseRestore, type RestoreObject } from '../kube/api/v1alpha1/index.ts';
 import { runRestore } from '../runs/index.ts';
 import { mapRestoreTargets, memberTargetNamespaces, restoreRequestFor } from '../runs/restore-mapping.ts';
 import { ActionFailure } from './action-failure.ts';
 import type { ActionKindHandler, ActionOutcome, ActionRun } from './action-reconciler.ts';
+import { discoverNamespace } from './discover-namespace.ts';
 import type { EventTarget } from './events.ts';
 import { RESOURCES } from './resources.ts';
 
@@ -37,18 +38,7 @@ export async function workloadsByName(
   run: ActionRun,
   namespace: string,
 ): Promise<Map<string, DiscoveredWorkload>> {
-  let discovery;
-  try {
-    discovery = await discover(run.kube, { namespace });
-  } catch (error) {
-    throw new ActionFailure(
-      'DiscoveryFailed',
-      `discovery in namespace ${namespace}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  }
+  const discovery = await discoverNamespace(run.kube, namespace);
   return new Map(
     discovery.applications.flatMap((a) => a.workloads.map((w) => [w.workload.name, w] as const)),
   );
