@@ -83,11 +83,18 @@ export interface BackupView {
   readonly message: string | null;
 }
 
+/** One side of a differing table; a repository's report has the fingerprint hash, a Drill's status only rows. */
+export interface TableSide {
+  readonly rows: number;
+  readonly hash?: string;
+}
+
 export interface TableDifference {
   readonly member: string;
+  /** Qualified as captured: `database.schema.table`, `database.table`. */
   readonly table: string;
-  readonly expected: { readonly rows: number; readonly hash: string } | null;
-  readonly actual: { readonly rows: number; readonly hash: string } | null;
+  readonly expected: TableSide | null;
+  readonly actual: TableSide | null;
 }
 
 export interface DrillView {
@@ -97,7 +104,10 @@ export interface DrillView {
   readonly phase: ActionPhase;
   readonly passed: boolean | null;
   readonly recoverySeconds: number | null;
-  /** Number of tables that differ (cluster mode knows the count, a repository the tables). */
+  /**
+   * Number of tables that differ; can exceed `differences.length` in cluster mode, whose
+   * Drill status lists at most 50 tables.
+   */
   readonly differenceCount: number | null;
   readonly differences: readonly TableDifference[];
   readonly message: string | null;

@@ -13,6 +13,7 @@ import type {
   BackupStatus,
   DrillSpec,
   DrillStatus,
+  DrillTable,
   LabelSelector,
   RepositorySpec,
   RestoreSpec,
@@ -26,6 +27,7 @@ import type {
   MemberView,
   RepositoryView,
   RunningAction,
+  TableDifference,
 } from './api-types.ts';
 
 export const PROTECT_ANNOTATION = 'lifeboat.dev/protect';
@@ -171,6 +173,16 @@ export function backupViewOf(b: BackupObject): BackupView {
   };
 }
 
+/** A Drill status's table, in the shape a repository's drill report gives (rows, no hash). */
+function tableDifferenceOf(t: DrillTable): TableDifference {
+  return {
+    member: t.member,
+    table: t.database === '' ? t.table : `${t.database}.${t.table}`,
+    expected: t.expectedRows === undefined ? null : { rows: t.expectedRows },
+    actual: t.actualRows === undefined ? null : { rows: t.actualRows },
+  };
+}
+
 export function drillViewOf(d: DrillObject): DrillView {
   const s = d.status ?? {};
   return {
@@ -180,8 +192,8 @@ export function drillViewOf(d: DrillObject): DrillView {
     phase: phaseOf(s),
     passed: s.result === undefined ? null : s.result === 'Passed',
     recoverySeconds: s.recoverySeconds ?? null,
-    differenceCount: s.differences ?? null,
-    differences: [],
+    differenceCount: s.differences ?? s.tables?.length ?? null,
+    differences: (s.tables ?? []).map(tableDifferenceOf),
     message: s.message ?? null,
   };
 }

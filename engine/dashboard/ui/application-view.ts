@@ -142,6 +142,12 @@ function differenceText(d: TableDifference): string {
   return `expected ${side(d.expected)}, got ${side(d.actual)}`;
 }
 
+/** Cluster mode lists at most 50 tables per drill; say how many more the report has. */
+function moreDifferences(d: DrillView) {
+  const more = (d.differenceCount ?? 0) - d.differences.length;
+  return more > 0 ? html`<li>… and ${more} more (in the drill report)</li>` : '';
+}
+
 function Drills({ drills }: { drills: readonly DrillView[] }) {
   return html`<section aria-labelledby="drills-h">
     <h2 id="drills-h">Drill history</h2>
@@ -178,6 +184,7 @@ function Drills({ drills }: { drills: readonly DrillView[] }) {
                                     <code>${x.member}: ${x.table}</code>${` ${differenceText(x)}`}
                                   </li>`,
                               )}
+                              ${moreDifferences(d)}
                             </ul>`
                           : d.differenceCount === null
                             ? '—'

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   applicationDetail,
+  drillViewOf,
   protectingPolicy,
   runningActionsOf,
   scheduleInterval,
@@ -210,5 +211,48 @@ describe('applicationDetail', () => {
   it('is unprotected without a policy', () => {
     const lone = app([{ name: 'db' }]);
     expect(applicationDetail(lone, state({ apps: [lone] }), now).status).toBe('unprotected');
+  });
+});
+
+describe('drillViewOf', () => {
+  it('gives the differing tables of the Drill status in the shape of a repository drill report', () => {
+    const view = drillViewOf({
+      metadata: { name: 'd1', namespace: 'shop' },
+      spec: { repository: 'repo', backupId: 'b1' },
+      status: {
+        phase: 'Failed',
+        result: 'Failed',
+        completedAt: '2026-11-25T11:00:00Z',
+        differences: 53,
+        tables: [
+          {
+            member: 'db',
+            database: 'shop',
+            table: 'public.orders',
+            expectedRows: 8000,
+            actualRows: 7999,
+            problem: 'rowCount',
+          },
+          { member: 'db', database: 'shop', table: 'public.gone', expectedRows: 5, problem: 'missing' },
+          { member: 'kv', database: '', table: 'extra', actualRows: 1, problem: 'unexpected' },
+        ],
+        tablesTruncated: true,
+      },
+    });
+    expect(view.differenceCount).toBe(53);
+    expect(view.differences).toEqual([
+      { member: 'db', table: 'shop.public.orders', expected: { rows: 8000 }, actual: { rows: 7999 } },
+      { member: 'db', table: 'shop.public.gone', expected: { rows: 5 }, actual: null },
+      { member: 'kv', table: 'extra', expected: null, actual: { rows: 1 } },
+    ]);
+  });
+
+  it('has no tables for a status written before the list existed, only the count', () => {
+    const view = drillViewOf({
+      metadata: { name: 'd0', namespace: 'shop' },
+      spec: { repository: 'repo' },
+      status: { phase: 'Failed', result: 'Failed', differences: 2 },
+    });
+    expect([view.differenceCount, view.differences]).toEqual([2, []]);
   });
 });
