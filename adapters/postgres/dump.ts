@@ -30,7 +30,13 @@ import {
   type TableInfo,
 } from './catalog.ts';
 import { captureEndpoint, toolEnv, withConnection, type ConnectionTarget } from './connection.ts';
-import { adapterError, cancelledOr, throwIfAborted } from './errors.ts';
+import {
+  RecoveryConflictError,
+  adapterError,
+  cancelledOr,
+  isRecoveryConflict,
+  throwIfAborted,
+} from './errors.ts';
 import { decodeToken, maintenanceDatabase, pinSnapshotOn, resolveDatabases } from './snapshot.ts';
 import { closeAll, hashedCopy, openSnapshotWorkers } from './table-copy.ts';
 import { captureReplicaSnapshot } from './replica-snapshot.ts';
@@ -68,6 +74,9 @@ export async function dump(
     }
     return await dumpOnce(workload, sink, options);
   } catch (error) {
+    const replica = workload.replicas[0];
+    if (options.strategy === 'replica' && replica && !options.signal.aborted && isRecoveryConflict(error))
+      throw new RecoveryConflictError(workload, `${replica.host}:${replica.port}`, error);
     throw cancelledOr(workload, options.signal, error);
   }
 }

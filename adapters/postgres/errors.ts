@@ -19,10 +19,42 @@ interface PgLikeError {
   readonly detail?: string;
 }
 
-/** True for a standby cancelling our query because WAL replay needed what we read. */
+/**
+ * True for a standby cancelling our query (SQLSTATE 40001) or ending our session (40001,
+ * or 57P04 when replay drops the database) because WAL replay needed what we read.
+ * Wrapped errors are followed through `cause`.
+ */
 export function isRecoveryConflict(error: unknown): boolean {
-  const e = (error ?? {}) as PgLikeError;
-  return typeof e.message === 'string' && /conflict with recovery/i.test(e.message);
+  for (let e = error, depth = 0; e != null && depth < 8; depth++) {
+    const { message } = e as PgLikeError;
+    if (typeof message === 'string' && /conflict with recovery/i.test(message)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * A replica-strategy capture was cut off by a recovery conflict on the standby. Not
+ * retryable as a phase: the capture's artifacts were already streaming into the backup,
+ * which refuses to rewrite them, so a retry must be a new backup (fresh snapshot, fresh
+ * artifacts). The message names the standby, the conflict and the settings that avoid it.
+ */
+export class RecoveryConflictError extends AdapterError {
+  /** `host:port` of the standby that cancelled the capture. */
+  readonly standby: string;
+
+  constructor(workload: Workload, standby: string, cause: unknown) {
+    const serverMessage = cause instanceof AdapterError ? cause.serverMessage : undefined;
+    super(
+      'postgres',
+      `recovery conflict on standby ${standby}: WAL replay cancelled the replica-strategy dump ` +
+        `(rows it was reading were removed on the primary${serverMessage ? `: ${serverMessage}` : ''}); ` +
+        'the capture was abandoned and nothing of it is kept. Fix: set hot_standby_feedback = on on the standby, ' +
+        'or raise its max_standby_streaming_delay above the dump duration, then run the backup again',
+      { workload: workload.name, retryable: false, cause, ...(serverMessage ? { serverMessage } : {}) },
+    );
+    this.standby = standby;
+  }
 }
 
 /**

@@ -18,6 +18,7 @@ export { startBackupMode, type BackupModeResult, type BackupModeSession } from '
 export { readCatalog } from './load.ts';
 export { exportPlainSql } from './export.ts';
 export { REPLICA_DATA_DIR_ANNOTATION } from './dump.ts';
+export { RecoveryConflictError } from './errors.ts';
 export {
   captureReplicaSnapshot,
   restoreReplicaSnapshot,
