@@ -48,6 +48,14 @@ export function describeTarget(target: ConnectionTarget, database: string): stri
   );
 }
 
+/** Why a client's session ended under it (e.g. the server terminated it), if it did. */
+const sessionErrors = new WeakMap<pg.Client, Error>();
+
+/** The error that ended `client`'s session, when the server ended it. */
+export function sessionError(client: pg.Client): Error | undefined {
+  return sessionErrors.get(client);
+}
+
 /**
  * Open a driver connection to `database`. With `canonical`, the session gets the
  * settings that make COPY text output a stable encoding (see canonical.ts).
@@ -72,7 +80,10 @@ export async function connect(
       : {}),
   });
   // An idle client whose server goes away emits 'error'; without a listener it would crash the process.
-  client.on('error', () => {});
+  // The error is kept: later queries only say the client "is not queryable".
+  client.on('error', (error) => {
+    if (!sessionErrors.has(client)) sessionErrors.set(client, error);
+  });
   try {
     await client.connect();
     if (options.canonical) await client.query(CANONICAL_SETTINGS_SQL);

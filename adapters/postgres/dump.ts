@@ -29,7 +29,13 @@ import {
   readSequences,
   type TableInfo,
 } from './catalog.ts';
-import { captureEndpoint, toolEnv, withConnection, type ConnectionTarget } from './connection.ts';
+import {
+  captureEndpoint,
+  sessionError,
+  toolEnv,
+  withConnection,
+  type ConnectionTarget,
+} from './connection.ts';
 import {
   RecoveryConflictError,
   adapterError,
@@ -293,7 +299,10 @@ async function dumpDatabase(
       skipped: skipped.map((t) => `${t.schema}.${t.name}: unlogged table, not readable on a standby`),
     };
   } catch (error) {
-    throw adapterError(workload, `dump of database "${job.database}" failed`, error);
+    // A session the standby terminated (recovery conflict) makes later queries fail with a
+    // bare "not queryable": report the termination, which is the cause.
+    const ended = workers.map(sessionError).find(isRecoveryConflict);
+    throw adapterError(workload, `dump of database "${job.database}" failed`, ended ?? error);
   } finally {
     options.signal.removeEventListener('abort', onAbort);
     await Promise.all(workers.map((c) => c.query('COMMIT').catch(() => {})));

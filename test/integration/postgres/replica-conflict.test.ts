@@ -7,7 +7,10 @@
  * the dump fails with a RecoveryConflictError naming the standby and the fix, not
  * retryable as a phase, and no catalog (the artifact that makes a capture loadable) is
  * written. A control dump with hot_standby_feedback = on succeeds under the same load.
+ * Through the engine (runBackup, a repository whose store writes slowly) the backup fails
+ * with the same clear message, is not retried, and leaves no backup in the repository.
  */
+import { randomBytes } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -24,6 +27,9 @@ import {
   postgresAdapter,
 } from '../../../adapters/postgres/index.ts';
 import type { ArtifactSink } from '../../../adapters/types.ts';
+import { LocalStore, Repository, type ObjectStore } from '../../../engine/repository/index.ts';
+import { loadEngineSetup, runBackup } from '../../../engine/runs/index.ts';
+import type { RunEvent } from '../../../engine/executor/events.ts';
 import { DirArtifacts } from './dir-artifacts.ts';
 import {
   createDatabase,
@@ -122,6 +128,23 @@ function slowSink(dir: string): { sink: ArtifactSink; started: Promise<void> } {
   return { sink, started };
 }
 
+/** A local store whose every write takes `delayMs`: the backup's reader waits on it. */
+function slowStore(dir: string, delayMs: number): ObjectStore {
+  const store = new LocalStore(dir);
+  return new Proxy(store, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key, target);
+      if (key === 'put') {
+        return async (...args: Parameters<ObjectStore['put']>) => {
+          await new Promise((r) => setTimeout(r, delayMs));
+          return target.put(...args);
+        };
+      }
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 describe('postgres replica strategy under a real recovery conflict', () => {
   let primary: PostgresServer;
   let standby: PostgresStandbyServer;
@@ -217,5 +240,57 @@ describe('postgres replica strategy under a real recovery conflict', () => {
     // The dump's snapshot predates the DELETE: every row, none mixed from after it.
     expect(capture.fingerprint[`${db}.public.t`]?.rows).toBe(ROWS);
     expect(await snapshotConflicts(standby, db)).toBe(before);
+  }, 180_000);
+
+  it('through the engine: the backup fails with the conflict and no backup becomes visible', async () => {
+    await configureStandby(standby, 'off');
+    const db = await seed();
+    const before = await snapshotConflicts(standby, db);
+    const key = Buffer.from(randomBytes(32).toString('base64'));
+    const store = slowStore(await tempDir('lifeboat-pg-conflict-repo-'), 150);
+    await Repository.init(store, { key });
+    const repository = await Repository.open(store, { key });
+    const events: RunEvent[] = [];
+    let streaming = (): void => {};
+    const started = new Promise<void>((r) => (streaming = r));
+    const backup = runBackup(
+      {
+        application: { name: 'conflictapp', workloads: [workloadOf(primary, [db], { standby })] },
+        options: { parallelism: 1, strategy: 'replica' },
+      },
+      await loadEngineSetup(),
+      repository,
+      {
+        signal,
+        onEvent: (event) => {
+          events.push(event);
+          if (event.type === 'progress' && event.bytes > 0) streaming();
+        },
+      },
+    ).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await Promise.race([started, backup]);
+    await withClient(primary, db, async (c) => {
+      await c.query('DELETE FROM t WHERE id % 2 = 0');
+      await c.query('VACUUM t');
+    });
+    const error = await backup;
+
+    let after = before;
+    for (let i = 0; i < 100 && after <= before; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await snapshotConflicts(standby, db);
+    }
+    expect(after).toBeGreaterThan(before);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain(
+      `recovery conflict on standby ${standby.host}:${standby.port}`,
+    );
+    expect((error as Error).message).toMatch(/hot_standby_feedback = on/);
+    // One attempt: the phase is not retried into a backup that cannot take its artifacts again.
+    expect(events.filter((e) => e.type === 'phase.retry')).toEqual([]);
+    expect(await repository.listIds()).toEqual([]);
   }, 180_000);
 });
