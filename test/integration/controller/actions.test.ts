@@ -187,6 +187,9 @@ describe('controller: Backup, Restore and Drill CRs', () => {
     expect(cr.status?.phase, JSON.stringify(cr.status)).toBe('Succeeded');
     expect(cr.status?.result).toBe('Passed');
     expect(cr.status?.differences).toBe(0);
+    // The per-table list is in the status (the API server keeps it: the CRD schema knows it), empty.
+    expect(cr.status?.tables).toEqual([]);
+    expect(cr.status?.tablesTruncated).toBeUndefined();
     expect(cr.status?.recoverySeconds).toBeGreaterThan(0);
     expect(conditionOf(cr, 'Ready')).toMatchObject({ status: 'True', reason: 'DrillPassed' });
     // Scratch databases are gone.

@@ -193,6 +193,39 @@ describe('dashboard in cluster mode, with the caller’s identity', () => {
       startedAt: '2026-11-25T03:00:00Z',
       completedAt: '2026-11-25T03:00:20Z',
     });
+    // An earlier drill that found differences: the status lists the tables (the API server keeps them).
+    await mustCreate(
+      cr('Drill', TEAM_A, 'shop-drill-0', {
+        repository: 'offsite',
+        application: 'shop',
+        backupId: '20261125T020000Z-aaaa1111',
+      }),
+    );
+    await setStatus(TEAM_A, 'drills', 'shop-drill-0', {
+      phase: 'Failed',
+      result: 'Failed',
+      recoverySeconds: 11,
+      differences: 2,
+      tables: [
+        {
+          member: 'orders-db',
+          database: 'orders',
+          table: 'public.stock',
+          expectedRows: 8000,
+          actualRows: 7999,
+          problem: 'rowCount',
+        },
+        {
+          member: 'orders-db',
+          database: 'orders',
+          table: 'public.audit',
+          expectedRows: 3,
+          problem: 'missing',
+        },
+      ],
+      startedAt: '2026-11-24T03:00:00Z',
+      completedAt: '2026-11-24T03:00:20Z',
+    });
     await mustCreate(cr('Backup', TEAM_B, 'b-secret', { repository: 'offsite', application: 'shop' }));
     const postgres = parse(
       await readFile(join(builtinBlueprintsDir(), 'postgres.yaml'), 'utf8'),
@@ -260,6 +293,20 @@ describe('dashboard in cluster mode, with the caller’s identity', () => {
       ['shop-2', 'Running', null, null],
     ]);
     expect(app.drills).toEqual([
+      expect.objectContaining({
+        id: 'shop-drill-0',
+        passed: false,
+        differenceCount: 2,
+        differences: [
+          {
+            member: 'orders-db',
+            table: 'orders.public.stock',
+            expected: { rows: 8000 },
+            actual: { rows: 7999 },
+          },
+          { member: 'orders-db', table: 'orders.public.audit', expected: { rows: 3 }, actual: null },
+        ],
+      }),
       expect.objectContaining({
         id: 'shop-drill-1',
         passed: true,
