@@ -435,6 +435,11 @@ describe('dashboard in cluster mode, with the caller’s identity', () => {
       await signIn(viewer, viewerToken);
       await viewer.getByRole('link', { name: 'shop', exact: true }).click();
       await viewer.getByRole('heading', { level: 1, name: 'shop' }).waitFor();
+      // The failed drill's tables, from its status, rendered as repository mode renders a report's.
+      const drills = viewer.locator('section[aria-labelledby="drills-h"]');
+      expect(await drills.textContent()).toContain('orders-db: orders.public.stock');
+      expect(await drills.textContent()).toMatch(/expected 8000 rows, got 7999 rows/);
+      expect(await drills.textContent()).toMatch(/expected 3 rows, got absent/);
       await viewer.getByRole('button', { name: 'Back up now' }).click();
       const alert = viewer.getByRole('alert');
       await alert.waitFor();
