@@ -40,6 +40,21 @@ export interface SnapshotSession extends PinnedSnapshot {
 const pinned = new Map<string, SnapshotSession>();
 
 /** The session behind a token from `pinSnapshot`, or an error if it is gone. */
+/** A session's release: ends every snapshot transaction and closes its connection, once. */
+function releaseOnce(token: string, connections: readonly Connection[]): () => Promise<void> {
+  let released: Promise<void> | undefined;
+  return () =>
+    (released ??= (async () => {
+      pinned.delete(token);
+      await Promise.all(
+        connections.map(async (c) => {
+          await c.query('COMMIT').catch(() => undefined);
+          await closeQuietly(c);
+        }),
+      );
+    })());
+}
+
 export function sessionForToken(token: string): SnapshotSession {
   const session = pinned.get(token);
   if (session === undefined) {
@@ -128,7 +143,6 @@ function register(
   stall: () => number,
 ): SnapshotSession {
   const token = randomUUID();
-  let released: Promise<void> | undefined;
   const stallMs = stall();
   const session: SnapshotSession = {
     token,
@@ -136,18 +150,7 @@ function register(
     target,
     connections,
     stallMs,
-    release(): Promise<void> {
-      released ??= (async () => {
-        pinned.delete(token);
-        await Promise.all(
-          connections.map(async (c) => {
-            await c.query('COMMIT').catch(() => undefined);
-            await closeQuietly(c);
-          }),
-        );
-      })();
-      return released;
-    },
+    release: releaseOnce(token, connections),
   };
   pinned.set(token, session);
   return session;
@@ -244,7 +247,6 @@ export async function pinSnapshotSession(target: MysqlTarget, options: PinOption
       markers = await primaryMarkers(first, target);
     }
     const token = randomUUID();
-    let released: Promise<void> | undefined;
     const session: SnapshotSession = {
       token,
       markers,
@@ -253,18 +255,7 @@ export async function pinSnapshotSession(target: MysqlTarget, options: PinOption
       get stallMs() {
         return stallMs;
       },
-      release(): Promise<void> {
-        released ??= (async () => {
-          pinned.delete(token);
-          await Promise.all(
-            connections.map(async (c) => {
-              await c.query('COMMIT').catch(() => undefined);
-              await closeQuietly(c);
-            }),
-          );
-        })();
-        return released;
-      },
+      release: releaseOnce(token, connections),
     };
     pinned.set(token, session);
     return session;
