@@ -36,6 +36,16 @@ class Tail {
   }
 }
 
+/** The arguments of every function that starts a local process (`exec`, `waitFor`). */
+export const processArgs = {
+  command: z.array(z.string()).min(1).describe('argv: program and arguments'),
+  env: z.record(z.string(), z.string()).default({}).describe('extra environment variables (no secrets here)'),
+  credentialsEnv: z
+    .record(z.string(), z.enum(['username', 'password']))
+    .default({})
+    .describe("environment variables to fill from the workload's credentials, e.g. { PGPASSWORD: password }"),
+};
+
 /**
  * Run a local process. argv is an array (no shell), so template values cannot inject
  * commands. Credentials reach the process only through `credentialsEnv` (environment),
@@ -46,17 +56,7 @@ export const execFunction = defineFunction({
   description:
     'Run a local process (argv array, no shell). Optionally stream its stdout into an artifact or feed an artifact to its stdin.',
   args: z.strictObject({
-    command: z.array(z.string()).min(1).describe('argv: program and arguments'),
-    env: z
-      .record(z.string(), z.string())
-      .default({})
-      .describe('extra environment variables (no secrets here)'),
-    credentialsEnv: z
-      .record(z.string(), z.enum(['username', 'password']))
-      .default({})
-      .describe(
-        "environment variables to fill from the workload's credentials, e.g. { PGPASSWORD: password }",
-      ),
+    ...processArgs,
     cwd: z.string().optional(),
     stdoutTo: z.string().optional().describe('store stdout as this artifact of the member'),
     stdinFrom: z.string().optional().describe('feed this artifact of the member to stdin'),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from '../blueprint/duration.ts';
 import { CancelledError, LifeboatError, UsageError } from '../errors.ts';
 import { defineFunction } from './define-function.ts';
-import { execFunction } from './exec.ts';
+import { execFunction, processArgs } from './exec.ts';
 
 function regex(source: string, field: string, phase: string): RegExp {
   try {
@@ -26,15 +26,7 @@ export const waitForFunction = defineFunction({
   description:
     'Run a command every `interval` until its stdout matches `until` (a regular expression, multiline); fail at once if that output also matches `failIf`.',
   args: z.strictObject({
-    command: z.array(z.string()).min(1).describe('argv: program and arguments'),
-    env: z
-      .record(z.string(), z.string())
-      .default({})
-      .describe('extra environment variables (no secrets here)'),
-    credentialsEnv: z
-      .record(z.string(), z.enum(['username', 'password']))
-      .default({})
-      .describe("environment variables to fill from the workload's credentials"),
+    ...processArgs,
     until: z.string().min(1).describe('regular expression the output must match to stop waiting'),
     failIf: z
       .string()
