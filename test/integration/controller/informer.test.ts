@@ -13,16 +13,9 @@ import { API_VERSION, GROUP, VERSION } from '../../../engine/kube/api/v1alpha1/i
 import { startKube, useServer } from '../../../testcontainers/index.ts';
 import { connect, createNamespace } from '../kube/_cluster.ts';
 import { applyCrds } from '../kube/_crds.ts';
+import { until } from '../../_support/wait.ts';
 
 const NS = `lb-informer-${randomBytes(3).toString('hex')}`;
-
-async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('Informer', () => {
   const kc = new KubeConfig();

@@ -28,14 +28,7 @@ import { createKubeClient } from '../../../engine/kube/index.ts';
 import { loadEngineSetup } from '../../../engine/runs/index.ts';
 import { useServer } from '../../../testcontainers/index.ts';
 import { Fixture } from './_fixture.ts';
-
-async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { until } from '../../_support/wait.ts';
 
 describe('leader election: two controller instances', () => {
   let fx: Fixture;

@@ -59,6 +59,21 @@ function startCli(fx: Fixture, identity: string): Running {
   return { child, output: () => out, exited };
 }
 
+/** Holds the orders table so a Backup stays Running until the test lets go (ROLLBACK). */
+async function lockOrders(fx: Fixture): Promise<pg.Client> {
+  const client = new pg.Client({
+    host: fx.postgres.host,
+    port: fx.postgres.port,
+    user: fx.postgres.user,
+    password: fx.postgres.password,
+    database: fx.database,
+  });
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+  return client;
+}
+
 describe('controller restart in the middle of a Backup', () => {
   let fx: Fixture;
   let work = '';
@@ -81,16 +96,7 @@ describe('controller restart in the middle of a Backup', () => {
 
   it('fails the interrupted Backup with ControllerRestarted, commits nothing of it, and runs a new one', async () => {
     // Hold the table so the backup stays Running until the controller is killed.
-    locker = new pg.Client({
-      host: fx.postgres.host,
-      port: fx.postgres.port,
-      user: fx.postgres.user,
-      password: fx.postgres.password,
-      database: fx.database,
-    });
-    await locker.connect();
-    await locker.query('BEGIN');
-    await locker.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+    locker = await lockOrders(fx);
 
     const first = startCli(fx, 'first-instance');
     children.push(first);
@@ -150,16 +156,7 @@ describe('controller restart in the middle of a Backup', () => {
   it('on SIGTERM aborts the running Backup, records it as Interrupted and exits cleanly', async () => {
     const repository = await fx.openRepository();
     const before = await repository.list();
-    locker = new pg.Client({
-      host: fx.postgres.host,
-      port: fx.postgres.port,
-      user: fx.postgres.user,
-      password: fx.postgres.password,
-      database: fx.database,
-    });
-    await locker.connect();
-    await locker.query('BEGIN');
-    await locker.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+    locker = await lockOrders(fx);
     const third = startCli(fx, 'third-instance');
     children.push(third);
     await fx.create('Backup', 'terminated', { repository: 'repo' });

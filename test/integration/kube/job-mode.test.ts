@@ -27,6 +27,7 @@ import { pgQuery } from '../../_support/sql.ts';
 import { connect } from './_cluster.ts';
 import { applyCrds } from './_crds.ts';
 import { createCr, lifeboatNamespace, pgWorkload, repositoryDir } from './_pg-workload.ts';
+import { waitFor } from '../../_support/wait.ts';
 
 const CLI = resolve(import.meta.dirname, '../../../engine/cli/main.ts');
 const suffix = randomBytes(3).toString('hex');
@@ -45,16 +46,6 @@ interface Cr {
   };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 describe('Job-mode execution', () => {
   let postgres: SharedServer<PostgresServer>;
   let kubeconfig = '';
@@ -62,6 +53,18 @@ describe('Job-mode execution', () => {
   let batch: BatchV1Api;
   let controller: ControllerHandle | undefined;
   let work = '';
+  /** What the Job's pod would run: `lifeboat run-action` for one Backup CR. */
+  const runAction = (name: string) =>
+    execa(
+      process.execPath,
+      [CLI, 'run-action', '--kind', 'Backup', '--name', name, '--namespace', NS].concat([
+        '--kubeconfig',
+        kubeconfig,
+        '--cluster-name',
+        'job-test',
+      ]),
+      { reject: false, all: true },
+    );
   const getBackup = async (name: string) =>
     (await custom.getNamespacedCustomObject({
       group: 'lifeboat.dev',
@@ -133,24 +136,7 @@ describe('Job-mode execution', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(cr.status?.phase ?? 'Pending').toBe('Pending');
 
-    const run = await execa(
-      process.execPath,
-      [
-        CLI,
-        'run-action',
-        '--kind',
-        'Backup',
-        '--name',
-        'b1',
-        '--namespace',
-        NS,
-        '--kubeconfig',
-        kubeconfig,
-        '--cluster-name',
-        'job-test',
-      ],
-      { reject: false, all: true },
-    );
+    const run = await runAction('b1');
     expect(run.exitCode, run.all).toBe(0);
     expect(run.stdout).toContain(`Backup ${NS}/b1: Succeeded`);
     const done = await getBackup('b1');
@@ -165,24 +151,7 @@ describe('Job-mode execution', () => {
     expect((await getBackup('b1')).status?.phase).toBe('Succeeded');
 
     // Run again: a finished action is never run twice.
-    const again = await execa(
-      process.execPath,
-      [
-        CLI,
-        'run-action',
-        '--kind',
-        'Backup',
-        '--name',
-        'b1',
-        '--namespace',
-        NS,
-        '--kubeconfig',
-        kubeconfig,
-        '--cluster-name',
-        'job-test',
-      ],
-      { reject: false, all: true },
-    );
+    const again = await runAction('b1');
     expect(again.exitCode).toBe(0);
     expect((await repository.list('shop')).length).toBe(1);
   }, 180_000);

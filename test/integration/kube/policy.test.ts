@@ -38,6 +38,7 @@ import { pgQuery } from '../../_support/sql.ts';
 import { connect, createNamespace, type Cluster } from './_cluster.ts';
 import { applyCrds } from './_crds.ts';
 import { createCr, lifeboatNamespace, pgWorkload, repositoryDir } from './_pg-workload.ts';
+import { GiveUp, waitFor } from '../../_support/wait.ts';
 
 const suffix = randomBytes(3).toString('hex');
 const NS_A = `lb-pol-a-${suffix}`;
@@ -63,30 +64,6 @@ interface Cr {
     protected?: { application: string; workloads: string[] }[];
     conditions?: { type: string; status: string; reason: string; message: string }[];
   };
-}
-
-/** Thrown by a probe to stop waiting at once (e.g. the Backup failed). */
-class GiveUp extends Error {}
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      if (error instanceof GiveUp) throw error;
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe('BackupPolicy: annotation-driven protection, schedule and retention', () => {
