@@ -1,8 +1,9 @@
 /**
- * One-shot SQL against a test server, for seeding and checking in tests: a connection per
- * call, closed afterwards. Rows come back as plain objects.
+ * SQL against a test server, for seeding and checking in tests: sessions the caller ends
+ * (`pgConnect`, `myConnect`), or one-shot queries on a connection per call, closed
+ * afterwards, whose rows come back as plain objects.
  */
-import { createConnection } from 'mysql2/promise';
+import { createConnection, type Connection } from 'mysql2/promise';
 import pg from 'pg';
 
 interface SqlServer {
@@ -12,11 +13,8 @@ interface SqlServer {
   readonly password: string;
 }
 
-export async function pgQuery(
-  server: SqlServer,
-  database: string,
-  sql: string,
-): Promise<Record<string, unknown>[]> {
+/** An open PostgreSQL session on `database`; the caller ends it. */
+export async function pgConnect(server: SqlServer, database: string): Promise<pg.Client> {
   const client = new pg.Client({
     host: server.host,
     port: server.port,
@@ -25,6 +23,26 @@ export async function pgQuery(
     database,
   });
   await client.connect();
+  return client;
+}
+
+/** An open MariaDB session (several statements per query allowed); the caller ends it. */
+export function myConnect(server: SqlServer): Promise<Connection> {
+  return createConnection({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    multipleStatements: true,
+  });
+}
+
+export async function pgQuery(
+  server: SqlServer,
+  database: string,
+  sql: string,
+): Promise<Record<string, unknown>[]> {
+  const client = await pgConnect(server, database);
   try {
     return (await client.query(sql)).rows as Record<string, unknown>[];
   } finally {
@@ -34,13 +52,7 @@ export async function pgQuery(
 
 /** Runs `sql` (several statements allowed); returns the rows of the first result. */
 export async function myQuery(server: SqlServer, sql: string): Promise<Record<string, unknown>[]> {
-  const conn = await createConnection({
-    host: server.host,
-    port: server.port,
-    user: server.user,
-    password: server.password,
-    multipleStatements: true,
-  });
+  const conn = await myConnect(server);
   try {
     return (await conn.query(sql))[0] as Record<string, unknown>[];
   } finally {

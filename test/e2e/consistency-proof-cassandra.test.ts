@@ -13,7 +13,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workloadsFromArguments } from '../../engine/model/index.ts';
 import { LocalStore, Repository } from '../../engine/repository/index.ts';
@@ -24,6 +23,7 @@ import {
   type PostgresServer,
   type SharedServer,
 } from '../../testcontainers/index.ts';
+import { pgConnect } from '../_support/sql.ts';
 
 const suffix = randomBytes(3).toString('hex');
 const quiet = { signal: new AbortController().signal, onEvent: () => undefined };
@@ -42,17 +42,7 @@ describe('causal proof of the cut with a Cassandra member (PostgreSQL ⇄ Cassan
   const ksUrl = (ks: string) =>
     `cassandra://${cass.user}@${cass.host}:${cass.port}/${ks}?dc=${cass.localDataCenter}`;
   const passwordFor = (member: string) => (member === 'a' ? postgres.password : cass.password);
-  const pgClient = async (database: string) => {
-    const c = new pg.Client({
-      host: postgres.host,
-      port: postgres.port,
-      user: postgres.user,
-      password: postgres.password,
-      database,
-    });
-    await c.connect();
-    return c;
-  };
+  const pgClient = (database: string) => pgConnect(postgres, database);
 
   const captureAndCheck = async (round: string, consistency: 'app' | 'member') => {
     const pgDb = `proofk_a_${suffix}_${round}`;

@@ -21,8 +21,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { createConnection, type Connection } from 'mysql2/promise';
-import pg from 'pg';
+import type { Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBackupDetails } from '../../engine/cli/commands/_backup-details.ts';
 import { workloadsFromArguments } from '../../engine/model/index.ts';
@@ -35,6 +34,7 @@ import {
   type PostgresServer,
   type SharedServer,
 } from '../../testcontainers/index.ts';
+import { myConnect, pgConnect } from '../_support/sql.ts';
 
 const suffix = randomBytes(3).toString('hex');
 const PG_DB = `proof_a_${suffix}`;
@@ -64,25 +64,8 @@ describe('causal proof of the cross-service cut (PostgreSQL → MariaDB → Ferr
     `mongodb://${ferretdb.user}@${ferretdb.host}:${ferretdb.port}/${db}?authSource=admin`;
   const passwordFor = (member: string) =>
     member === 'a' ? postgres.password : member === 'b' ? mariadb.password : ferretdb.password;
-  const pgClient = async (database: string) => {
-    const client = new pg.Client({
-      host: postgres.host,
-      port: postgres.port,
-      user: postgres.user,
-      password: postgres.password,
-      database,
-    });
-    await client.connect();
-    return client;
-  };
-  const myConn = () =>
-    createConnection({
-      host: mariadb.host,
-      port: mariadb.port,
-      user: mariadb.user,
-      password: mariadb.password,
-      multipleStatements: true,
-    });
+  const pgClient = (database: string) => pgConnect(postgres, database);
+  const myConn = () => myConnect(mariadb);
 
   /** Start the causal chain in a fresh set of databases; it runs until stopped. */
   const startWriter = async (round: string) => {

@@ -13,7 +13,6 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { MongoClient } from 'mongodb';
 import { createConnection } from 'mysql2/promise';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   useServer,
@@ -22,7 +21,7 @@ import {
   type PostgresServer,
   type SharedServer,
 } from '../../testcontainers/index.ts';
-import { myQuery as myQueryOn, pgQuery as pgQueryOn } from '../_support/sql.ts';
+import { myQuery as myQueryOn, pgConnect, pgQuery as pgQueryOn } from '../_support/sql.ts';
 
 const CLI = resolve(import.meta.dirname, '../../engine/cli/main.ts');
 const suffix = randomBytes(3).toString('hex');
@@ -132,14 +131,7 @@ describe('lifeboat killed with SIGKILL while the cut holds its fences', () => {
     expect(inWindow, seen).toBe(true);
 
     // Writers arrive while the fences hold: both must wait.
-    const pgWriter = new pg.Client({
-      host: postgres.host,
-      port: postgres.port,
-      user: postgres.user,
-      password: postgres.password,
-      database: PG_DB,
-    });
-    await pgWriter.connect();
+    const pgWriter = await pgConnect(postgres, PG_DB);
     const myWriter = await createConnection({
       host: mariadb.host,
       port: mariadb.port,

@@ -11,9 +11,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoordinationV1Api } from '@kubernetes/client-node';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../../../testcontainers/index.ts';
+import { pgConnect } from '../../_support/sql.ts';
 import { conditionOf, Fixture } from './_fixture.ts';
 
 const MAIN = join(import.meta.dirname, '../../../engine/cli/main.ts');
@@ -61,14 +62,7 @@ function startCli(fx: Fixture, identity: string): Running {
 
 /** Holds the orders table so a Backup stays Running until the test lets go (ROLLBACK). */
 async function lockOrders(fx: Fixture): Promise<pg.Client> {
-  const client = new pg.Client({
-    host: fx.postgres.host,
-    port: fx.postgres.port,
-    user: fx.postgres.user,
-    password: fx.postgres.password,
-    database: fx.database,
-  });
-  await client.connect();
+  const client = await pgConnect(fx.postgres, fx.database);
   await client.query('BEGIN');
   await client.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
   return client;

@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeClient, discover, toApplication } from '../../../engine/kube/index.ts';
 import { LocalStore, Repository } from '../../../engine/repository/index.ts';
@@ -20,6 +19,7 @@ import {
   type PostgresServer,
   type SharedServer,
 } from '../../../testcontainers/index.ts';
+import { pgQuery } from '../../_support/sql.ts';
 import {
   connect,
   createEndpointSlice,
@@ -38,27 +38,12 @@ describe('backing up a discovered PostgreSQL workload', () => {
   let postgres: SharedServer<PostgresServer>;
   let work = '';
 
-  const query = async (database: string, sql: string) => {
-    const client = new pg.Client({
-      host: postgres.host,
-      port: postgres.port,
-      user: postgres.user,
-      password: postgres.password,
-      database,
-    });
-    await client.connect();
-    try {
-      return await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-
   beforeAll(async () => {
     [kube, postgres] = await Promise.all([useServer('kube'), useServer('postgres')]);
     work = await mkdtemp(join(tmpdir(), 'lifeboat-kube-backup-'));
-    await query(postgres.database, `CREATE DATABASE ${DB}`);
-    await query(
+    await pgQuery(postgres, postgres.database, `CREATE DATABASE ${DB}`);
+    await pgQuery(
+      postgres,
       DB,
       `CREATE TABLE orders (id int PRIMARY KEY, item text);
        INSERT INTO orders SELECT g, 'item-' || g FROM generate_series(1, 500) g;`,
@@ -83,7 +68,9 @@ describe('backing up a discovered PostgreSQL workload', () => {
 
   afterAll(async () => {
     if (work) await rm(work, { recursive: true, force: true });
-    await query(postgres.database, `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`).catch(() => undefined);
+    await pgQuery(postgres, postgres.database, `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`).catch(
+      () => undefined,
+    );
   });
 
   it('discovers the workload and commits a backup of it', async () => {

@@ -2,9 +2,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Endpoint, Fingerprint, Workload } from '../../../engine/model/index.ts';
 import type { ProgressSink } from '../../../adapters/types.ts';
+import { pgConnect } from '../../_support/sql.ts';
 import { DirArtifacts } from './dir-artifacts.ts';
 
 /** What the tests need of a server handle (shared or private). */
@@ -78,14 +79,7 @@ export async function withClient<T>(
   database: string,
   fn: (c: pg.Client) => Promise<T>,
 ): Promise<T> {
-  const client = new pg.Client({
-    host: server.host,
-    port: server.port,
-    user: server.user,
-    password: server.password,
-    database,
-  });
-  await client.connect();
+  const client = await pgConnect(server, database);
   try {
     return await fn(client);
   } finally {
