@@ -98,6 +98,27 @@ export interface RestoreOptions {
   readonly parallelism: number;
   readonly signal: AbortSignal;
   readonly progress: ProgressSink;
+  /**
+   * Also recreate the captured accounts and their grants, where the adapter keeps them
+   * apart from the databases (MySQL: `users.sql`). PostgreSQL always creates missing roles.
+   * @default false
+   */
+  readonly withUsers?: boolean;
+}
+
+/** Restore of a physical capture (a copy of a server's data directory) into a directory. */
+export interface DataDirRestoreOptions {
+  /** Empty a non-empty directory first. Without it a non-empty directory is refused. */
+  readonly force: boolean;
+  readonly signal: AbortSignal;
+  readonly progress: ProgressSink;
+}
+
+export interface DataDirRestoreResult {
+  /** The markers recorded at capture. */
+  readonly markers: readonly Marker[];
+  /** What to do next to run a server on the directory (one line each), for the user. */
+  readonly nextSteps: readonly string[];
 }
 
 /** A held write fence. `release` is idempotent and must be called (defer). */
@@ -139,6 +160,15 @@ export interface DatabaseAdapter {
   dump(workload: Workload, sink: ArtifactSink, options: CaptureOptions): Promise<CaptureResult>;
   /** Load a capture into `target` (the same or another workload). */
   load(target: Workload, source: ArtifactSource, options: RestoreOptions): Promise<void>;
+  /**
+   * Optional: unpack a physical capture (`replica-snapshot`) into `dataDir`, ready for a
+   * server of the same version to start on it. Starting that server is the caller's job.
+   */
+  restoreDataDir?(
+    source: ArtifactSource,
+    dataDir: string,
+    options: DataDirRestoreOptions,
+  ): Promise<DataDirRestoreResult>;
   /** Block writes with a deadline; throws a retryable AdapterError if it cannot in time. */
   freeze(workload: Workload, options: { deadlineMs: number; signal: AbortSignal }): Promise<Fence>;
   pinSnapshot(workload: Workload, signal: AbortSignal): Promise<PinnedSnapshot>;

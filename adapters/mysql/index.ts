@@ -12,6 +12,7 @@ import { acquireFence } from './freeze.ts';
 import { load } from './load.ts';
 import { pinSnapshotSession } from './pin-snapshot.ts';
 import { probe } from './probe.ts';
+import { restoreDataDir } from './restore-data-dir.ts';
 
 /** Connections a snapshot pinned through the interface opens (its dump's parallelism cap). */
 export const DEFAULT_SNAPSHOT_CONNECTIONS = 2;
@@ -24,6 +25,8 @@ export const mysqlAdapter = {
   probe,
   dump,
   load,
+  /** A physical capture (replica-snapshot, mariabackup) into an empty data directory. */
+  restoreDataDir,
   async freeze(workload, options): Promise<Fence> {
     return acquireFence(resolveTarget(workload, 'primary'), options);
   },

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { AdapterError } from '../../engine/errors.ts';
 import type { Marker } from '../../engine/model/index.ts';
-import type { ArtifactSource } from '../types.ts';
+import type { ArtifactSource, ProgressSink } from '../types.ts';
 import { DATADIR_ARTIFACT, PHYSICAL_FORMAT, REPLICA_SNAPSHOT_ARTIFACT } from './artifact-names.ts';
 import { mariabackupPath, mbstreamPath, privateWorkDir, startTool } from './mariabackup.ts';
 import type { ReplicaSnapshotInfo } from './replica-snapshot.ts';
@@ -19,11 +19,15 @@ export interface ReplicaSnapshotRestoreOptions {
   /** Empty a non-empty `dataDir` first. Without it a non-empty target is refused. */
   readonly force: boolean;
   readonly signal: AbortSignal;
+  /** Told the stored bytes as they are unpacked. */
+  readonly progress?: ProgressSink;
 }
 
 export interface ReplicaSnapshotRestoreResult {
   /** The markers recorded at capture. */
   readonly markers: readonly Marker[];
+  /** Version of the server the copy was taken from (a restore needs the same major version). */
+  readonly server: string;
   /**
    * The replication statements mariabackup wrote (`--slave-info`), to make the restored
    * server a replica of the same primary: e.g. `SET GLOBAL gtid_slave_pos = '0-1-42'`.
@@ -96,7 +100,14 @@ export async function restoreReplicaSnapshot(
     signal: options.signal,
   });
   try {
-    await pipeline(source.open(DATADIR_ARTIFACT), unpack.child.stdin);
+    const progress = options.progress;
+    const stream = source.open(DATADIR_ARTIFACT);
+    if (progress) {
+      stream.on('data', (chunk: Buffer) => {
+        progress.bytes(chunk.length);
+      });
+    }
+    await pipeline(stream, unpack.child.stdin);
     await unpack.done;
   } catch (error) {
     unpack.child.kill('SIGKILL');
@@ -128,5 +139,5 @@ export async function restoreReplicaSnapshot(
     slaveInfo = await readFile(join(dataDir, name), 'utf8').catch(() => '');
     if (slaveInfo !== '') break;
   }
-  return { markers: info.markers, slaveInfo, gtid: slaveInfoGtid(slaveInfo) };
+  return { markers: info.markers, server: info.server, slaveInfo, gtid: slaveInfoGtid(slaveInfo) };
 }

@@ -69,6 +69,12 @@ export const CONTEXT_SHAPE: Readonly<Record<string, Shape>> = {
     parallelism: num('parallel streams per member'),
     force: bool('overwrite non-empty restore targets'),
     rename: { kind: 'map', doc: 'restore: original database → target database', of: str('target name') },
+    withUsers: bool('restore: also recreate the captured accounts and grants'),
+    dataDirs: {
+      kind: 'map',
+      doc: 'restore: member name → data directory that receives its physical capture (replica-snapshot)',
+      of: str('absolute path'),
+    },
     freezeDeadline: str('longest a write freeze may be held, e.g. 30s'),
     params: { kind: 'map', doc: 'free-form parameters given by the caller', of: any('parameter') },
   }),
@@ -90,6 +96,10 @@ export interface TemplateOptions {
   readonly parallelism: number;
   readonly force: boolean;
   readonly rename: Readonly<Record<string, string>>;
+  /** @default false */
+  readonly withUsers?: boolean;
+  /** @default {} */
+  readonly dataDirs?: Readonly<Record<string, string>>;
   readonly freezeDeadline: string;
   readonly params: Readonly<Record<string, unknown>>;
 }
@@ -150,6 +160,8 @@ export function buildTemplateContext(input: {
       parallelism: options.parallelism,
       force: options.force,
       rename: { ...options.rename },
+      withUsers: options.withUsers ?? false,
+      dataDirs: { ...options.dataDirs },
       freezeDeadline: options.freezeDeadline,
       params: { ...options.params },
     },

@@ -41,6 +41,10 @@ export interface PlanOptions {
   readonly force?: boolean;
   /** Restore: original database → target database. @default {} */
   readonly rename?: Readonly<Record<string, string>>;
+  /** Restore: also recreate the captured accounts and grants. @default false */
+  readonly withUsers?: boolean;
+  /** Restore: member name → data directory for its physical capture. @default {} */
+  readonly dataDirs?: Readonly<Record<string, string>>;
   /** Longest a write freeze may hold. @default '30s' */
   readonly freezeDeadline?: string;
   /** Free-form parameters for custom blueprints (`options.params.x`). @default {} */
@@ -132,6 +136,8 @@ export function plan(input: PlanInput): Plan {
     parallelism: positiveInt(options.parallelism, 1, 'parallelism'),
     force: options.force ?? false,
     rename: { ...(options.rename ?? {}) },
+    withUsers: options.withUsers ?? false,
+    dataDirs: { ...(options.dataDirs ?? {}) },
     freezeDeadline,
     params: { ...(options.params ?? {}) },
   };

@@ -1,6 +1,6 @@
 /**
  * Functions generated for every registered adapter: `<engine>.probe`, `.dump`, `.load`,
- * `.freeze`, `.thaw`, `.pinSnapshot`, `.releaseSnapshot`, `.prepareCut`, `.fingerprint`. Each calls the
+ * `.restoreDataDir`, `.freeze`, `.thaw`, `.pinSnapshot`, `.releaseSnapshot`, `.prepareCut`, `.fingerprint`. Each calls the
  * DatabaseAdapter method of the same meaning; the list below is explicit.
  */
 import type { DatabaseAdapter } from '../../../adapters/types.ts';
@@ -13,12 +13,14 @@ import { pinSnapshotFunction } from './pin-snapshot.ts';
 import { prepareCutFunction } from './prepare-cut.ts';
 import { probeFunction } from './probe.ts';
 import { releaseSnapshotFunction } from './release-snapshot.ts';
+import { restoreDataDirFunction } from './restore-data-dir.ts';
 import { thawFunction } from './thaw.ts';
 
 export const ADAPTER_FUNCTION_FACTORIES: readonly ((adapter: DatabaseAdapter) => BlueprintFunction)[] = [
   probeFunction,
   dumpFunction,
   loadFunction,
+  restoreDataDirFunction,
   freezeFunction,
   thawFunction,
   pinSnapshotFunction,

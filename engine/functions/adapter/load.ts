@@ -13,6 +13,10 @@ export function loadFunction(adapter: DatabaseAdapter): BlueprintFunction {
       rename: z.record(z.string(), z.string()).default({}).describe('original database → target database'),
       force: z.boolean().default(false),
       parallelism: z.int().min(1).max(64).default(1),
+      withUsers: z
+        .boolean()
+        .default(false)
+        .describe('also recreate the captured accounts and grants (MySQL users.sql)'),
     }),
     outputs: [],
     async exec(args, ctx) {
@@ -20,6 +24,7 @@ export function loadFunction(adapter: DatabaseAdapter): BlueprintFunction {
         rename: args.rename,
         force: args.force,
         parallelism: args.parallelism,
+        withUsers: args.withUsers,
         signal: ctx.signal,
         progress: ctx.progress,
       });

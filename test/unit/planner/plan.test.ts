@@ -192,6 +192,8 @@ describe('plan', () => {
       parallelism: 2,
       force: false,
       rename: {},
+      withUsers: false,
+      dataDirs: {},
       freezeDeadline: '10s',
       params: {},
     });
