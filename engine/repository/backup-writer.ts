@@ -288,7 +288,8 @@ export class BackupWriter implements ArtifactSink {
   async #upload(id: string, held: HeldChunk, chunker: Chunker): Promise<void> {
     const sealed = await held.seal(id);
     try {
-      await this.#ctx.store.put(chunkKey(id), sealed.parts, this.#retention());
+      // the name becomes durable at commit (syncNames), once per directory
+      await this.#ctx.store.put(chunkKey(id), sealed.parts, { ...this.#retention(), deferNameSync: true });
     } finally {
       sealed.dispose();
     }
@@ -333,6 +334,10 @@ export class BackupWriter implements ArtifactSink {
       await this.#closePool();
       if (this.#failure !== undefined) throw asError(this.#failure);
       if (!this.#lock.fresh) await this.#recheckReused();
+      // every chunk the manifest references, written by this backup (names not yet
+      // synced) or by another one (possibly still unsynced if that one is running or
+      // crashed): durable before the commit point
+      await this.#ctx.store.syncNames(Array.from(this.#seen, chunkKey));
       const names = new Set(this.#artifacts.map((a) => a.member));
       const given = new Map((details.members ?? []).map((m) => [m.name ?? '', m]));
       for (const name of given.keys()) names.add(name);

@@ -2,6 +2,10 @@
  * A repository in a local directory (`file:///path`). Writes go to a temporary file
  * in the same directory tree, are fsynced, then renamed into place and the directory
  * fsynced: a crash leaves either the old state or the whole object, never half of one.
+ * With `deferNameSync` (a backup's chunks) the directory fsync waits for `syncNames`,
+ * which the backup calls once, before its manifest, for every directory it touched:
+ * the file's content is still fsynced before its name appears, so a name that
+ * survives a crash always has its whole content.
  * There is no retention enforcement here (`supportsLock` is false).
  */
 import { createReadStream } from 'node:fs';
@@ -82,7 +86,23 @@ export class LocalStore implements ObjectStore {
     } else {
       await rename(tmp, target);
     }
-    await this.#syncDir(dirname(target));
+    if (!options.deferNameSync) await this.#syncDir(dirname(target));
+  }
+
+  async syncNames(keys: Iterable<string>): Promise<void> {
+    const dirs = [...new Set(Array.from(keys, (key) => dirname(this.#path(key))))];
+    // a few at a time: each is a small metadata write, and there are at most a few hundred
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let dir = dirs[next++]; dir !== undefined; dir = dirs[next++]) {
+        try {
+          await this.#syncDir(dir);
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, dirs.length) }, worker));
   }
 
   async #syncDir(dir: string): Promise<void> {

@@ -12,6 +12,13 @@ export interface PutOptions {
   readonly retention?: { readonly mode: LockMode; readonly until: Date };
   /** Refuse to overwrite an existing object (best effort where the backend allows). */
   readonly ifNoneMatch?: boolean;
+  /**
+   * The object's content is durable when `put` resolves, but its name may become
+   * durable only at the next `syncNames` covering it (local directory: the directory
+   * entry is fsynced then, once per directory, not once per object). For objects
+   * written many at a time before one commit point that `syncNames` them first.
+   */
+  readonly deferNameSync?: boolean;
 }
 
 export interface ObjectInfo {
@@ -40,6 +47,13 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /** Delete an object (every version of it). Absent is not an error; locked throws. */
   delete(key: string): Promise<void>;
+  /**
+   * Make the names of these objects durable: after it resolves, a crash cannot lose
+   * any of them (local directory: fsync of each distinct directory holding one;
+   * S3: nothing to do, a completed PUT is durable). Objects that are absent are
+   * ignored.
+   */
+  syncNames(keys: Iterable<string>): Promise<void>;
   /** Make the retention at least `until`; never shortens it. */
   extendRetention(key: string, mode: LockMode, until: Date): Promise<void>;
   /**

@@ -348,6 +348,10 @@ export class S3Store implements ObjectStore {
     return removed;
   }
 
+  async syncNames(_keys: Iterable<string>): Promise<void> {
+    // nothing to do: a PUT (or a completed multipart upload) is durable when it returns
+  }
+
   async extendRetention(key: string, mode: LockMode, until: Date): Promise<void> {
     const info = await this.head(key);
     if (!info) throw new NotFoundError(key);
