@@ -4,6 +4,7 @@ import { runTool } from './_process.ts';
 
 export interface KubePki {
   readonly caCert: string;
+  readonly caKey: string;
   readonly serverCert: string;
   readonly serverKey: string;
   readonly adminCert: string;
@@ -70,6 +71,7 @@ export async function makeKubePki(server: string, dir: string): Promise<KubePki>
   await openssl('rsa', '-in', f('sa.key'), '-pubout', '-out', f('sa.pub'));
   return {
     caCert: f('ca.crt'),
+    caKey: f('ca.key'),
     serverCert: f('apiserver.crt'),
     serverKey: f('apiserver.key'),
     adminCert: f('admin.crt'),

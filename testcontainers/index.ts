@@ -26,6 +26,7 @@ export { startFerretdb, MONGODB_URL_ENV, type FerretdbServer } from './ferretdb.
 export { startCassandra, CASSANDRA_URL_ENV, type CassandraServer } from './cassandra.ts';
 export { startS3, createS3Bucket, s3Client, S3_URL_ENV, type S3Server, type S3Endpoint } from './s3.ts';
 export { startKube, KUBECONFIG_ENV, type KubeServer } from './kube.ts';
+export { startNodeAgent, type NodeAgent } from './node-agent.ts';
 export { startRedis, redisCli, REDIS_URL_ENV, type RedisServer, type StartRedisOptions } from './redis.ts';
 export { ServerPool, SERVER_NAMES, type ServerName, type ServerTypes } from './registry.ts';
 export { useServer } from './use-server.ts';

@@ -29,6 +29,11 @@ export interface KubeServer extends TestServer {
   readonly adminToken: string;
   /** PEM file of the CA that signed the serving certificate. */
   readonly caCertPath: string;
+  /**
+   * Key of that CA ('' if external): `startNodeAgent` signs a kubelet serving certificate
+   * with it, which the API server checks (`--kubelet-certificate-authority`).
+   */
+  readonly caKeyPath: string;
   /** `http://127.0.0.1:<port>` of the private etcd; '' if external. */
   readonly etcdUrl: string;
 }
@@ -154,6 +159,12 @@ export async function startKube(options: { name?: string } = {}): Promise<KubeSe
         // be admitted with this plugin on.
         '--disable-admission-plugins=ServiceAccount',
         '--enable-priority-and-fairness=false',
+        // For a kubelet started later (`startNodeAgent`): the API server authenticates to it
+        // with the admin certificate and verifies its serving certificate with the same CA.
+        `--kubelet-client-certificate=${pki.adminCert}`,
+        `--kubelet-client-key=${pki.adminKey}`,
+        `--kubelet-certificate-authority=${pki.caCert}`,
+        '--kubelet-preferred-address-types=InternalIP',
         '--v=0',
       ],
       logPath: join(dir, 'kube-apiserver.log'),
@@ -214,6 +225,7 @@ export async function startKube(options: { name?: string } = {}): Promise<KubeSe
       kubeconfig,
       adminToken,
       caCertPath: pki.caCert,
+      caKeyPath: pki.caKey,
       etcdUrl,
       dataDir: dir,
       logPath: proc.logPath,
@@ -248,6 +260,7 @@ async function externalKube(name: string, kubeconfig: string, t0: number): Promi
     kubeconfig,
     adminToken: kc.getCurrentUser()?.token ?? '',
     caCertPath: cluster.caFile ?? '',
+    caKeyPath: '',
     etcdUrl: '',
     dataDir: '',
     logPath: '',
