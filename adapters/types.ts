@@ -55,6 +55,13 @@ export interface ArtifactSink {
     data: Readable | AsyncIterable<Uint8Array>,
     meta?: Readonly<Record<string, string>>,
   ): Promise<{ readonly bytes: number }>;
+  /**
+   * `true` when `put` is done with each piece of `data` (it copied what it keeps) before it
+   * asks for the next one: a producer may then overwrite a piece's memory once the next is
+   * requested (in an async generator: after its `yield` returns) instead of allocating a
+   * new buffer per piece. Without it, every piece must stay untouched.
+   */
+  readonly consumesEachPiece?: boolean;
 }
 
 /** Where an adapter reads artifacts back from during restore. */

@@ -2,7 +2,9 @@
  * One timed adapter operation in its own process, so the benchmark reads the peak RSS of
  * exactly what Lifeboat runs. Input is one JSON argument; the password comes from
  * MYSQL_PWD and the repository key from LIFEBOAT_BENCH_KEY (hex), never argv.
- * Prints one JSON line: { seconds, bytesIn, bytesStored, rssMiB }.
+ * Prints one JSON line: { seconds, bytesIn, bytesStored, rssMiB, cpuSeconds }.
+ * BENCH_MEM_TRACE=1: process.memoryUsage() samples on stderr (where the RSS goes);
+ * BENCH_SEAL_THREADS, BENCH_UPLOADS: repository sealThreads / uploadConcurrency.
  */
 import { mysqlAdapter } from '../adapters/mysql/index.ts';
 import type { Workload } from '../engine/model/index.ts';
@@ -43,8 +45,21 @@ const workload: Workload = {
 };
 const progress = { bytes: () => undefined, rows: () => undefined, estimate: () => undefined };
 const signal = new AbortController().signal;
-const repo = await Repository.open(new LocalStore(job.repo), { key });
 const t0 = performance.now();
+if (process.env.BENCH_MEM_TRACE) {
+  const MiB = 1024 * 1024;
+  setInterval(() => {
+    const m = process.memoryUsage();
+    process.stderr.write(
+      `mem t=${((performance.now() - t0) / 1000).toFixed(1)} rss=${(m.rss / MiB).toFixed(0)} heapUsed=${(m.heapUsed / MiB).toFixed(0)} heapTotal=${(m.heapTotal / MiB).toFixed(0)} external=${(m.external / MiB).toFixed(0)} arrayBuffers=${(m.arrayBuffers / MiB).toFixed(0)}\n`,
+    );
+  }, 500).unref();
+}
+const repo = await Repository.open(new LocalStore(job.repo), {
+  key,
+  ...(process.env.BENCH_SEAL_THREADS ? { sealThreads: Number(process.env.BENCH_SEAL_THREADS) } : {}),
+  ...(process.env.BENCH_UPLOADS ? { uploadConcurrency: Number(process.env.BENCH_UPLOADS) } : {}),
+});
 let out: Record<string, unknown>;
 if (job.op === 'dump') {
   const writer = await repo.startBackup({ app: 'bench', member: job.db });
@@ -72,4 +87,6 @@ if (job.op === 'dump') {
   out = {};
 }
 const seconds = (performance.now() - t0) / 1000;
-process.stdout.write(JSON.stringify({ ...out, seconds, rssMiB: peakRssKiB() / 1024 }) + '\n');
+const cpu = process.cpuUsage();
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+process.stdout.write(JSON.stringify({ ...out, seconds, cpuSeconds, rssMiB: peakRssKiB() / 1024 }) + '\n');

@@ -185,6 +185,7 @@ export async function dump(
             }
             const body = tableStatements(conn, target, job.db, job.table, hasher, {
               signal,
+              reuseBuffer: sink.consumesEachPiece === true,
               ...(job.where === undefined ? {} : { where: job.where }),
               onProgress: (bytes, rows) => {
                 options.progress.bytes(bytes);

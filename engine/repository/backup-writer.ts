@@ -70,6 +70,8 @@ export interface BackupStats {
 
 export class BackupWriter implements ArtifactSink {
   readonly backupId: string;
+  /** `#put` copies each piece into the chunker before it reads the next (see ArtifactSink). */
+  readonly consumesEachPiece = true;
   readonly #ctx: RepositoryContext;
   readonly #meta: BackupMeta;
   readonly #startedAt = new Date();
@@ -150,7 +152,10 @@ export class BackupWriter implements ArtifactSink {
 
   /** A sink writing artifacts of one member (database) of the application. */
   member(name: string): ArtifactSink {
-    return { put: (artifact, data, meta) => this.#put(name, artifact, data, meta) };
+    return {
+      put: (artifact, data, meta) => this.#put(name, artifact, data, meta),
+      consumesEachPiece: this.consumesEachPiece,
+    };
   }
 
   /** Store an artifact of the default member (`meta.member`, else the app). */
