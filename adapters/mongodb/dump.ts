@@ -1,14 +1,14 @@
 /**
  * The driver-native dump: every collection is read once with a raw-BSON cursor (no
- * decode/encode), streamed as concatenated documents into the sink and hashed on the way,
- * so the fingerprint describes exactly the documents in the dump. Collections run in
+ * decode/encode), streamed as concatenated documents into the sink and hashed on the way
+ * (collection-stream.ts), so the fingerprint describes exactly the documents in the dump. Collections run in
  * parallel, largest first. The catalog (options, indexes, views, users, fingerprint) is
  * written last. Format: FORMAT.md.
  */
-import { BSON, Timestamp, type Document, type MongoClient } from 'mongodb';
+import { BSON, Timestamp, type Document } from 'mongodb';
 import { AdapterError, CancelledError } from '../../engine/errors.ts';
 import type { Fingerprint, Marker, TableFingerprint, Workload } from '../../engine/model/index.ts';
-import type { ArtifactSink, CaptureOptions, CaptureResult, ProgressSink } from '../types.ts';
+import type { ArtifactSink, CaptureOptions, CaptureResult } from '../types.ts';
 import {
   CATALOG_ARTIFACT,
   FORMAT,
@@ -22,19 +22,12 @@ import {
 } from './archive.ts';
 import { listCollections, listDatabases, readUsers, type CollectionInfo } from './catalog.ts';
 import { connect, resolveTarget } from './connect.ts';
+import { collectionStream } from './collection-stream.ts';
 import { CollectionHasher, loadDocHash, type DocHash } from './doc-hash.ts';
-import { adapterError, type ErrorSite } from './errors.ts';
+import type { ErrorSite } from './errors.ts';
 import { runPool } from './_pool.ts';
 import { connectToSecondary } from './replica.ts';
 import { readServerInfo, topologyOf } from './server-info.ts';
-
-/** Bytes of documents gathered into one chunk handed to the sink. */
-const CHUNK_BYTES = 1024 * 1024;
-/**
- * Documents per cursor batch. Measured on FerretDB/SQLite: 1000 read 10 000 1-KiB orders
- * in 4.4 s, the driver default 4.7 s, 5000 or more 7.5 s; it also bounds each reply's memory.
- */
-export const CURSOR_BATCH = 1000;
 
 /** What a capture promises, recorded in the catalog and the result details. */
 export const GUARANTEE_PER_COLLECTION =
@@ -43,112 +36,6 @@ export const GUARANTEE_PER_COLLECTION =
 async function* once(chunk: Buffer): AsyncGenerator<Buffer> {
   await Promise.resolve();
   yield chunk;
-}
-
-/** Coalesced chunks read ahead of the sink per collection (~1 MiB each). */
-const READ_AHEAD_CHUNKS = 4;
-
-/**
- * Stream one collection's documents as raw BSON, hashing each and coalescing them into
- * ~1 MiB chunks. The cursor is read ahead of the consumer (up to READ_AHEAD_CHUNKS chunks)
- * so the server works on the next batch while the sink compresses and stores this one.
- * Stops with CancelledError when `signal` aborts.
- */
-export async function* collectionStream(
-  client: MongoClient,
-  db: string,
-  collection: string,
-  hasher: CollectionHasher,
-  progress: ProgressSink,
-  signal: AbortSignal,
-  site: ErrorSite,
-): AsyncGenerator<Buffer> {
-  const cursor = client
-    .db(db)
-    .collection(collection)
-    .find({}, { raw: true, enableUtf8Validation: false, batchSize: CURSOR_BATCH });
-  const queue: Buffer[] = [];
-  const state: { done: boolean; stopped: boolean; failure: unknown } = {
-    done: false,
-    stopped: false,
-    failure: undefined,
-  };
-  let wake: (() => void) | undefined;
-  let space: (() => void) | undefined;
-  const notify = (): void => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  const producer = (async () => {
-    let parts: Buffer[] = [];
-    let size = 0;
-    let docs = 0;
-    const flush = (): void => {
-      queue.push(Buffer.concat(parts, size));
-      progress.bytes(size);
-      progress.rows(docs);
-      parts = [];
-      size = 0;
-      docs = 0;
-      notify();
-    };
-    try {
-      for await (const raw of cursor) {
-        if (signal.aborted) throw new CancelledError(`mongodb dump of ${db}.${collection} cancelled`);
-        const doc = raw as unknown as Buffer;
-        hasher.add(doc);
-        parts.push(doc);
-        size += doc.length;
-        docs++;
-        if (size >= CHUNK_BYTES) {
-          flush();
-          while (queue.length >= READ_AHEAD_CHUNKS && !isStopped(state)) {
-            await new Promise<void>((resolve) => {
-              space = resolve;
-            });
-          }
-          if (isStopped(state)) return;
-        }
-      }
-      if (size > 0) flush();
-    } catch (error) {
-      state.failure = error;
-    } finally {
-      state.done = true;
-      notify();
-    }
-  })();
-  try {
-    for (;;) {
-      const chunk = queue.shift();
-      if (chunk !== undefined) {
-        const s = space;
-        space = undefined;
-        s?.();
-        yield chunk;
-        continue;
-      }
-      if (state.failure !== undefined) {
-        if (state.failure instanceof CancelledError) throw state.failure;
-        throw adapterError(`dump collection ${db}.${collection}`, site, state.failure);
-      }
-      if (state.done) break;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-    }
-  } finally {
-    state.stopped = true;
-    space?.();
-    await cursor.close().catch(() => undefined);
-    await producer;
-  }
-}
-
-/** Read through a function: the flag changes across awaits, which narrowing cannot see. */
-function isStopped(state: { readonly stopped: boolean }): boolean {
-  return state.stopped;
 }
 
 /** A marker from the cluster time a reply carries, when the server sends one. */
@@ -225,7 +112,13 @@ export async function dump(
         try {
           ({ bytes } = await sink.put(
             artifact,
-            collectionStream(client, db, c.name, hasher, options.progress, signal, site),
+            collectionStream(client, db, c.name, {
+              hasher,
+              progress: options.progress,
+              signal,
+              site,
+              reusePieces: sink.consumesEachPiece === true,
+            }),
             { database: db, collection: c.name, format: FORMAT },
           ));
         } catch (error) {

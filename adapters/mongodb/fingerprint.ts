@@ -10,7 +10,7 @@ import { collectionKey } from './archive.ts';
 import { listCollections, listDatabases } from './catalog.ts';
 import { connect, resolveTarget } from './connect.ts';
 import { CollectionHasher, loadDocHash } from './doc-hash.ts';
-import { CURSOR_BATCH } from './dump.ts';
+import { CURSOR_BATCH } from './collection-stream.ts';
 import { adapterError, type ErrorSite } from './errors.ts';
 import { runPool } from './_pool.ts';
 
