@@ -3,15 +3,20 @@
  * time and peak RSS are its own. Env: BENCH_MONGO (JSON: host, port, user, password),
  * BENCH_REPO (local repository directory), LIFEBOAT_REPO_KEY, BENCH_DB.
  * Modes: `lb-dump <parallelism>`, `lb-load <backupId> <target> <parallelism>`,
- * `native-dump <file>` (driver find() → BSON file, one stream), `native-load <file> <target>`
- * (file → insertMany batches of 1000, one stream). Prints one JSON line.
+ * `native-dump <dir> <j> plain|gzip` (what mongodump does by default: raw-BSON cursors, `j`
+ * collections at once, one `<collection>.bson` file each, gzipped with `gzip`),
+ * `native-load <dir> <target>` (each file → unordered insertMany batches of 1000, one
+ * collection at a time). Prints one JSON line, with the process's CPU seconds.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
 import { BSON, MongoClient, type Document } from 'mongodb';
 import { mongodbAdapter } from '../adapters/mongodb/index.ts';
 import { bsonDocuments } from '../adapters/mongodb/bson-frames.ts';
 import { LocalStore, Repository, loadKeySecret } from '../engine/repository/index.ts';
+import { runPool } from '../adapters/mongodb/_pool.ts';
 import { benchWorkload, printResult, serverFromEnv, silentProgress } from './_child-support.ts';
 
 const info = serverFromEnv('BENCH_MONGO');
@@ -59,40 +64,49 @@ if (mode === 'lb-dump' || mode === 'lb-load') {
     out = { target };
   }
 } else if (mode === 'native-dump') {
+  const [dir = '', j = '4', compression = 'plain'] = args;
+  const gzip = compression === 'gzip';
+  mkdirSync(dir, { recursive: true });
   const client = plainClient();
-  const file = createWriteStream(args[0] ?? '');
   let docs = 0;
-  for (const c of await client.db(db).listCollections({}, { nameOnly: true }).toArray()) {
-    for await (const doc of client.db(db).collection(c.name).find()) {
-      if (!file.write(BSON.serialize(doc))) await once(file, 'drain');
-      docs++;
+  const names = (await client.db(db).listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+  await runPool(names, Number(j), async (name) => {
+    const cursor = client.db(db).collection(name).find({}, { raw: true, enableUtf8Validation: false });
+    const file = createWriteStream(join(dir, `${name}.bson${gzip ? '.gz' : ''}`));
+    async function* documents(): AsyncGenerator<Buffer> {
+      for await (const raw of cursor) {
+        docs++;
+        yield raw as unknown as Buffer;
+      }
     }
-  }
-  file.end();
-  await once(file, 'finish');
+    await (gzip ? pipeline(documents(), createGzip(), file) : pipeline(documents(), file));
+  });
   await client.close();
   out = { docs };
 } else if (mode === 'native-load') {
-  // The baseline file has no collection boundaries of its own, so it loads into one
-  // collection per run: the same documents, the same batches.
-  const [file = '', target = ''] = args;
+  const [dir = '', target = ''] = args;
   const client = plainClient();
-  const coll = client.db(target).collection('orders');
-  let batch: Document[] = [];
   let docs = 0;
-  for await (const raw of bsonDocuments(createReadStream(file))) {
-    batch.push(BSON.deserialize(raw));
-    if (batch.length >= 1000) {
-      await coll.insertMany(batch);
-      docs += batch.length;
-      batch = [];
+  for (const name of readdirSync(dir).sort()) {
+    const coll = client.db(target).collection(name.replace(/\.bson(\.gz)?$/, ''));
+    const input = createReadStream(join(dir, name));
+    const bytes = name.endsWith('.gz') ? input.pipe(createGunzip()) : input;
+    let batch: Document[] = [];
+    for await (const raw of bsonDocuments(bytes)) {
+      batch.push(BSON.deserialize(raw, { promoteValues: false, promoteBuffers: false, bsonRegExp: true }));
+      if (batch.length >= 1000) {
+        await coll.insertMany(batch, { ordered: false });
+        docs += batch.length;
+        batch = [];
+      }
     }
+    if (batch.length > 0) await coll.insertMany(batch, { ordered: false });
+    docs += batch.length;
   }
-  if (batch.length > 0) await coll.insertMany(batch);
-  docs += batch.length;
   await client.close();
   out = { docs };
 } else {
   throw new Error(`unknown mode ${mode}`);
 }
-printResult(out, t0);
+const cpu = process.cpuUsage();
+printResult({ ...out, cpuSeconds: (cpu.user + cpu.system) / 1e6 }, t0);

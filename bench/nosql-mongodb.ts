@@ -1,19 +1,26 @@
 /**
- * Benchmark: the MongoDB adapter against the driver's plain `find()` → file baseline, on
- * the same generated documents, in one run, on a private FerretDB (SQLite). "Native" is
- * that driver baseline because mongodump/mongorestore cannot be built here (the Go proxy
- * refuses github.com/mongodb/mongo-tools). Baseline dump: one stream, decoded documents
- * re-encoded to a BSON file (no compression). Baseline restore: that file → insertMany
- * batches of 1000, one stream. Lifeboat: dump with 2 streams into a local repository
- * (zstd + AES-256-GCM + dedup), load with 2 streams; each run is its own process so its
- * peak RSS is its own. The restored copy is checked against the capture fingerprint.
+ * Benchmark: the MongoDB adapter against a mongodump/mongorestore stand-in built on the
+ * driver, on the same generated documents, in one run, on a private FerretDB (SQLite).
+ * mongodump/mongorestore themselves cannot be built here (the Go module proxy refuses
+ * github.com/mongodb/mongo-tools, 403), so "native" does what they do by default:
+ * dump = raw-BSON cursors (no decode), BENCH_NATIVE_J collections in parallel (default 4,
+ * mongodump's `-j`), one uncompressed `.bson` file per collection (mongodump without
+ * `--gzip`; BENCH_NATIVE_GZIP=1 gzips them like `--gzip`); restore = those files →
+ * unordered insertMany batches of 1000, one collection at a time (mongorestore runs 4 at
+ * once; on FerretDB/SQLite that only contends, so one at a time is the faster baseline).
+ * Lifeboat: dump with BENCH_STREAMS streams (default 2, the CLI's `-j`) into a local
+ * repository (dedup + zstd + AES-256-GCM), load with the same. Each run is its own process
+ * (peak RSS and CPU its own); FerretDB's CPU seconds are read from /proc per phase, so
+ * server time and client time are reported apart. The restored copy is checked against the
+ * capture fingerprint.
  * Last line:  mongodb backup_vs_native=<r> restore_vs_native=<r> rss_mib=<n>
- * Env: BENCH_STREAMS (Lifeboat parallelism, default 2), BENCH_BYTES (BSON bytes to generate, default 128 MiB: FerretDB on SQLite ingests
- * a few MB/s, so 1 GiB takes most of an hour on 2 shared cores), BENCH_SEED (default 42).
+ * Env: BENCH_BYTES (BSON bytes to generate, default 128 MiB: FerretDB on SQLite ingests a
+ * few MB/s, so 1 GiB takes most of an hour on 2 shared cores), BENCH_SEED (default 42),
+ * BENCH_CPU_PROF=<dir> (the Lifeboat children write V8 CPU profiles there).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +35,9 @@ import { benchNodeFlags } from './_node-flags.ts';
 const BYTES = Number(process.env.BENCH_BYTES ?? 128 * 1024 * 1024);
 const SEED = Number(process.env.BENCH_SEED ?? 42);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 2);
+const NATIVE_J = Number(process.env.BENCH_NATIVE_J ?? 4);
+const NATIVE_GZIP = process.env.BENCH_NATIVE_GZIP === '1';
+const CPU_PROF = process.env.BENCH_CPU_PROF;
 const COLLECTIONS = ['orders_a', 'orders_b', 'orders_c', 'orders_d'];
 const here = dirname(fileURLToPath(import.meta.url));
 const MB = 1e6;
@@ -42,14 +52,42 @@ function du(path: string): number {
   return total;
 }
 
-type ChildOut = Record<string, unknown> & { seconds: number; maxRssKiB: number };
+type ChildOut = Record<string, unknown> & { seconds: number; maxRssKiB: number; cpuSeconds: number };
+
+/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The pid of the FerretDB process listening on `port` (its command line names the address). */
+function serverPid(port: number): number {
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      if (cmd.includes('ferretdb') && cmd.includes(`--listen-addr=127.0.0.1:${port}\0`)) return Number(p);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  throw new Error(`no FerretDB process listens on port ${port}`);
+}
 
 async function child(args: readonly string[], env: Record<string, string>): Promise<ChildOut> {
   const t0 = performance.now();
-  const p = spawn(process.execPath, [...benchNodeFlags(), join(here, 'nosql-mongodb-child.ts'), ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const lifeboat = args[0]?.startsWith('lb-') === true;
+  const prof = lifeboat && CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [];
+  const cpu0 = SERVER_PID === undefined ? 0 : cpuSeconds(SERVER_PID);
+  const load0 = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+  const p = spawn(
+    process.execPath,
+    [...benchNodeFlags(), ...prof, join(here, 'nosql-mongodb-child.ts'), ...args],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   p.stdout.on('data', (d: Buffer) => {
@@ -65,10 +103,18 @@ async function child(args: readonly string[], env: Record<string, string>): Prom
   });
   if (code !== 0) throw new Error(`bench child ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`);
   const out = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as ChildOut;
-  return { ...out, seconds: (performance.now() - t0) / 1000 };
+  const serverCpu = SERVER_PID === undefined ? 0 : cpuSeconds(SERVER_PID) - cpu0;
+  const load1 = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+  return { ...out, seconds: (performance.now() - t0) / 1000, serverCpu, load: `${load0}→${load1}` };
+}
+
+/** `wall s, client CPU s, server CPU s, peak RSS, load` of one phase. */
+function costs(o: ChildOut): string {
+  return `${o.seconds.toFixed(1)} s wall; CPU client ${o.cpuSeconds.toFixed(1)} s, FerretDB ${Number(o.serverCpu).toFixed(1)} s; peak RSS ${(o.maxRssKiB / 1024).toFixed(0)} MiB; load ${String(o.load)}`;
 }
 
 const server = await startFerretdb({ name: 'bench-ferretdb' });
+const SERVER_PID: number | undefined = server.external ? undefined : serverPid(server.port);
 const work = mkdtempSync(join(tmpdir(), 'lifeboat-bench-mongo-'));
 const client = new MongoClient(`mongodb://${server.host}:${server.port}/?authSource=admin`, {
   directConnection: true,
@@ -112,28 +158,31 @@ try {
   };
   await Repository.init(new LocalStore(env.BENCH_REPO), { key: Buffer.from(key) });
 
-  const file = join(work, 'native.bson');
-  const nDump = await child(['native-dump', file], env);
-  const nSize = du(file);
+  const nativeDir = join(work, 'native');
+  const nDump = await child(
+    ['native-dump', nativeDir, String(NATIVE_J), NATIVE_GZIP ? 'gzip' : 'plain'],
+    env,
+  );
+  const nSize = du(nativeDir);
   console.log(
-    `native dump (driver find() → file, 1 stream): ${nDump.seconds.toFixed(1)} s, ${(nSize / MB).toFixed(0)} MB, peak RSS ${(nDump.maxRssKiB / 1024).toFixed(0)} MiB`,
+    `native dump (raw cursors, ${NATIVE_J} collections at once, one .bson file each${NATIVE_GZIP ? ', gzip' : ', uncompressed, unencrypted'}): ${(nSize / MB).toFixed(0)} MB; ${costs(nDump)}`,
   );
 
   const lbDump = await child(['lb-dump', String(STREAMS)], env);
   const lbSize = du(env.BENCH_REPO);
   console.log(
-    `lifeboat dump (${STREAMS} stream(s), zstd+AES): ${lbDump.seconds.toFixed(1)} s, ${(lbSize / MB).toFixed(0)} MB stored, peak RSS ${(lbDump.maxRssKiB / 1024).toFixed(0)} MiB`,
+    `lifeboat dump (${STREAMS} streams, fingerprint, dedup + zstd + AES-256-GCM): ${(lbSize / MB).toFixed(0)} MB stored; ${costs(lbDump)}`,
   );
 
-  const nLoad = await child(['native-load', file, 'bench_native'], env);
+  const nLoad = await child(['native-load', nativeDir, 'bench_native'], env);
   console.log(
-    `native restore (file → insertMany, 1 stream): ${nLoad.seconds.toFixed(1)} s, peak RSS ${(nLoad.maxRssKiB / 1024).toFixed(0)} MiB`,
+    `native restore (.bson files → unordered insertMany of 1000, one collection at a time): ${costs(nLoad)}`,
   );
   await client.db('bench_native').dropDatabase();
 
   const lbLoad = await child(['lb-load', String(lbDump.backupId), 'bench_copy', String(STREAMS)], env);
   console.log(
-    `lifeboat restore (${STREAMS} stream(s); one collection at a time on FerretDB): ${lbLoad.seconds.toFixed(1)} s, peak RSS ${(lbLoad.maxRssKiB / 1024).toFixed(0)} MiB`,
+    `lifeboat restore (decrypt + decompress + type-preserving decode; one collection at a time on FerretDB, 2 batches in flight): ${costs(lbLoad)}`,
   );
 
   const workload: Workload = {
@@ -162,7 +211,7 @@ try {
   if (!equal) throw new Error('restored fingerprint differs from the capture');
   const rss = Math.max(lbDump.maxRssKiB, lbLoad.maxRssKiB) / 1024;
   console.log(
-    `native = the driver's plain find() → file and insertMany baseline (mongodump is not installable here); data ${(bytes / MB).toFixed(0)} MB`,
+    `native = a driver-built stand-in for mongodump/mongorestore defaults (they cannot be built here); data ${(bytes / MB).toFixed(0)} MB BSON`,
   );
   console.log(
     `mongodb backup_vs_native=${(nDump.seconds / lbDump.seconds).toFixed(2)} restore_vs_native=${(nLoad.seconds / lbLoad.seconds).toFixed(2)} rss_mib=${rss.toFixed(0)}`,
