@@ -85,6 +85,8 @@ export class BackupWriter implements ArtifactSink {
   readonly #reusedExisting = new Set<string>();
   readonly #artifacts: ManifestArtifact[] = [];
   readonly #slots: InFlightGate;
+  /** Sealed chunks being written: a bound separate from the plaintext's (see #upload). */
+  readonly #writes: InFlightGate;
   readonly #tasks = new Set<Promise<void>>();
   /** Chunk id → its upload while in flight. */
   readonly #pending = new Map<string, Promise<void>>();
@@ -114,6 +116,9 @@ export class BackupWriter implements ArtifactSink {
       ctx.uploadConcurrency,
       Math.max(chunker.max, 3 * chunker.avg * ctx.sealThreads),
     );
+    // sealed chunks waiting for the store (an fsync, an S3 PUT) no longer hold their
+    // plaintext: the seal threads keep working while writes wait on the disk or network
+    this.#writes = new InFlightGate(ctx.uploadConcurrency, Math.max(chunker.max, 4 * chunker.avg));
     const lockCfg = ctx.config.lock;
     this.#lockMode = lockCfg?.mode;
     this.#retainUntil =
@@ -241,12 +246,17 @@ export class BackupWriter implements ArtifactSink {
     this.#stats.chunks++;
     // bounded chunks and bytes in flight: this is what bounds memory
     await this.#slots.acquire(length);
-    const task = this.#store(ref, chunk, chunker)
+    let held = true;
+    const releaseSlot = (): void => {
+      if (held) this.#slots.release(length);
+      held = false;
+    };
+    const task = this.#store(ref, chunk, chunker, releaseSlot)
       .catch((error: unknown) => {
         this.#failure ??= error;
       })
       .finally(() => {
-        this.#slots.release(length);
+        releaseSlot();
         this.#tasks.delete(task);
         mine.delete(task);
       });
@@ -267,7 +277,12 @@ export class BackupWriter implements ArtifactSink {
   }
 
   /** Id the chunk, then store it, reference it, or wait for its twin in flight. */
-  async #store(ref: [string, number], chunk: Buffer, chunker: Chunker): Promise<void> {
+  async #store(
+    ref: [string, number],
+    chunk: Buffer,
+    chunker: Chunker,
+    releaseSlot: () => void,
+  ): Promise<void> {
     const held = await this.#sealPool().hash(chunk, true);
     const id = held.id;
     ref[0] = id;
@@ -281,7 +296,7 @@ export class BackupWriter implements ArtifactSink {
     this.#seen.add(id);
     const isNew = !this.#known.has(id);
     if (!isNew) this.#reusedExisting.add(id);
-    const work = isNew ? this.#upload(id, held, chunker) : this.#extend(id, held, chunker);
+    const work = isNew ? this.#upload(id, held, chunker, releaseSlot) : this.#extend(id, held, chunker);
     this.#pending.set(id, work);
     try {
       await work;
@@ -290,16 +305,30 @@ export class BackupWriter implements ArtifactSink {
     }
   }
 
-  async #upload(id: string, held: HeldChunk, chunker: Chunker): Promise<void> {
+  /**
+   * Seal and store a new chunk. Once sealed, it waits for a write slot (sealed bytes),
+   * then gives back its plaintext slot and memory unless a written part is that memory
+   * (stored as is): the sealed copy is all the write needs.
+   */
+  async #upload(id: string, held: HeldChunk, chunker: Chunker, releaseSlot?: () => void): Promise<void> {
     const sealed = await held.seal(id);
+    let writing = false;
     try {
+      await this.#writes.acquire(sealed.size);
+      writing = true;
+      const viewsPlain = sealed.parts.some((part) => part.buffer === sealed.memory.buffer);
+      if (!viewsPlain) {
+        chunker.recycle(sealed.memory);
+        releaseSlot?.();
+      }
       // the name becomes durable at commit (syncNames), once per directory
       await this.#ctx.store.put(chunkKey(id), sealed.parts, { ...this.#retention(), deferNameSync: true });
+      // only once stored: until then the chunk's memory may be one of the written parts
+      if (viewsPlain) chunker.recycle(sealed.memory);
     } finally {
+      if (writing) this.#writes.release(sealed.size);
       sealed.dispose();
     }
-    // only once stored: until then the chunk's memory may be one of the written parts
-    chunker.recycle(sealed.memory);
     this.#stats.newChunks++;
     this.#stats.newBytesStored += sealed.size;
     this.#stats.newBytesPlain += held.length;
