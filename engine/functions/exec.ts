@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { z } from 'zod';
 import { CancelledError, ProcessError, UsageError } from '../errors.ts';
 import { redactSecrets } from '../redact.ts';
+import type { Workload } from '../model/index.ts';
 import { defineFunction } from './define-function.ts';
 
 const TAIL_BYTES = 4096;
@@ -46,6 +47,40 @@ export const processArgs = {
     .describe("environment variables to fill from the workload's credentials, e.g. { PGPASSWORD: password }"),
 };
 
+/** Where a command's stdin comes from and its stdout goes (`exec`, `kubeExec`). */
+export const streamArgs = {
+  stdoutTo: z.string().optional().describe('store stdout as this artifact of the member'),
+  stdinFrom: z.string().optional().describe('feed this artifact of the member to stdin'),
+  stdin: z
+    .string()
+    .optional()
+    .describe('text to write to stdin, e.g. several commands for a CLI (not with stdinFrom)'),
+};
+
+/**
+ * The environment `env` and `credentialsEnv` give a command, and the secrets to redact
+ * from anything printed about it (the workload's password always is).
+ */
+export function commandEnvironment(
+  args: {
+    env: Readonly<Record<string, string>>;
+    credentialsEnv: Readonly<Record<string, 'username' | 'password'>>;
+  },
+  credentials: Workload['credentials'],
+): { env: Record<string, string>; secrets: string[] } {
+  const secrets: string[] = [];
+  const env: Record<string, string> = { ...args.env };
+  for (const [name, field] of Object.entries(args.credentialsEnv)) {
+    const value = credentials[field];
+    if (value !== undefined) {
+      env[name] = value;
+      if (field === 'password') secrets.push(value);
+    }
+  }
+  if (credentials.password) secrets.push(credentials.password);
+  return { env, secrets };
+}
+
 /**
  * Run a local process. argv is an array (no shell), so template values cannot inject
  * commands. Credentials reach the process only through `credentialsEnv` (environment),
@@ -58,29 +93,14 @@ export const execFunction = defineFunction({
   args: z.strictObject({
     ...processArgs,
     cwd: z.string().optional(),
-    stdoutTo: z.string().optional().describe('store stdout as this artifact of the member'),
-    stdinFrom: z.string().optional().describe('feed this artifact of the member to stdin'),
-    stdin: z
-      .string()
-      .optional()
-      .describe('text to write to stdin, e.g. several commands for a CLI (not with stdinFrom)'),
+    ...streamArgs,
   }),
   outputs: ['exitCode', 'stdout', 'bytes'],
   async exec(args, ctx) {
     if (args.stdin !== undefined && args.stdinFrom !== undefined)
       throw new UsageError('exec: give stdin or stdinFrom, not both', { phase: ctx.where.phase });
     const [file, ...rest] = args.command;
-    const secrets: string[] = [];
-    const env: Record<string, string> = { ...args.env };
-    for (const [name, field] of Object.entries(args.credentialsEnv)) {
-      const value = ctx.workload.credentials[field];
-      if (value !== undefined) {
-        env[name] = value;
-        if (field === 'password') secrets.push(value);
-      }
-    }
-    const { password } = ctx.workload.credentials;
-    if (password) secrets.push(password);
+    const { env, secrets } = commandEnvironment(args, ctx.workload.credentials);
     const command = redactSecrets(printableCommand(args.command), secrets);
 
     // Open artifacts before starting the process, so a missing repository cannot orphan it.

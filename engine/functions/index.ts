@@ -8,6 +8,7 @@ import { adapterFunctions } from './adapter/index.ts';
 import { assertFunction } from './assert.ts';
 import { compareFingerprintsFunction } from './compare-fingerprints.ts';
 import { execFunction } from './exec.ts';
+import { kubeExecFunction } from './kube-exec.ts';
 import { makeFingerprintFunction } from './make-fingerprint.ts';
 import { createRegistry } from './registry.ts';
 import { sleepFunction } from './sleep.ts';
@@ -16,6 +17,7 @@ import type { BlueprintFunction, FunctionRegistry } from './types.ts';
 
 export const GENERIC_FUNCTIONS: readonly BlueprintFunction[] = [
   execFunction,
+  kubeExecFunction,
   waitForFunction,
   assertFunction,
   sleepFunction,

@@ -160,7 +160,7 @@ describe('helm chart charts/lifeboat', () => {
     expect(g.has('/secrets:get')).toBe(true);
     for (const v of ['list', 'watch', 'create', 'update', 'patch', 'delete'])
       expect(g.has(`/secrets:${v}`)).toBe(false);
-    expect(g.has('/pods/exec:create')).toBe(false);
+    expect([...g].some((x) => x.startsWith('/pods/exec:'))).toBe(false);
     expect([...g].some((x) => x.startsWith('snapshot.storage.k8s.io/'))).toBe(false);
     expect([...g].some((x) => x.startsWith('coordination.k8s.io/'))).toBe(false);
     expect(grants(rules(find(objects, 'Role')))).toEqual(
@@ -175,10 +175,14 @@ describe('helm chart charts/lifeboat', () => {
     });
     const optional = grants(rules(find(withOptions, 'ClusterRole', 'lifeboat-controller')));
     expect(optional.has('snapshot.storage.k8s.io/volumesnapshots:create')).toBe(true);
-    expect(optional.has('/pods/exec:create')).toBe(true);
+    // WebSocket exec (client-node, kubectl ≥ 1.30) is a GET; SPDY a POST; 1.35+ checks both.
+    expect(optional.has('/pods/exec:create') && optional.has('/pods/exec:get')).toBe(true);
+    const optionalRunner = grants(rules(find(withOptions, 'ClusterRole', 'lifeboat-runner')));
+    expect(optionalRunner.has('/pods/exec:create') && optionalRunner.has('/pods/exec:get')).toBe(true);
 
     const runner = grants(rules(find(objects, 'ClusterRole', 'lifeboat-runner')));
     expect(runner.has('/secrets:get')).toBe(true);
+    expect([...runner].some((x) => x.startsWith('/pods/exec:'))).toBe(false);
     expect(runner.has('/secrets:list')).toBe(false);
     expect(runner.has('lifeboat.dev/backups/status:patch')).toBe(true);
     for (const write of ['create', 'update', 'patch', 'delete'])

@@ -1,0 +1,247 @@
+/**
+ * Run a command in a container of a pod through the API server's `pods/exec` (WebSocket,
+ * `v5.channel.k8s.io`: stdin can be closed while stdout keeps flowing), as `kubectl exec`
+ * does. Streams both ways with backpressure; the exit status comes from the status channel.
+ */
+import { Readable, Writable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
+import { CancelledError, LifeboatError, ProcessError } from '../errors.ts';
+
+/** Where a command runs: printable (no secrets). */
+export interface ExecTarget {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly container: string;
+}
+
+/** A command in a pod exited non-zero, or the exec could not be run at all. */
+export class PodExecError extends ProcessError {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly container: string;
+  /** HTTP status when the API server refused the exec (403: RBAC), else undefined. */
+  readonly httpStatus: number | undefined;
+
+  constructor(
+    target: ExecTarget,
+    command: string,
+    exitCode: number | undefined,
+    detail: string,
+    options: { httpStatus?: number; cause?: unknown; retryable?: boolean } = {},
+  ) {
+    const where = `exec in ${target.namespace}/${target.pod} (container ${target.container}): ${command}`;
+    super(where, exitCode, detail, { cause: options.cause, retryable: options.retryable ?? false });
+    // ProcessError says "was killed" without an exit code; here the command never ran or its
+    // stream was lost, so say that instead.
+    if (exitCode === undefined) this.message = `${where} did not complete: ${detail.trim()}`;
+    this.namespace = target.namespace;
+    this.pod = target.pod;
+    this.container = target.container;
+    this.httpStatus = options.httpStatus;
+  }
+}
+
+export interface PodExecRequest extends ExecTarget {
+  readonly command: readonly string[];
+  /** A printable rendering of the command for messages (the caller redacts it). */
+  readonly printable: string;
+  /** Bytes sent before `stdin` (e.g. an environment preamble); never logged. */
+  readonly preamble?: Buffer;
+  /** What to feed to the command's stdin; stdin is closed after it (or after the preamble). */
+  readonly stdin?: AsyncIterable<Buffer>;
+  /** Receives stdout; when absent, only the last `tailBytes` of stdout are kept. */
+  readonly stdout?: Writable;
+  readonly signal: AbortSignal;
+  /** Called with each stdout/stdin chunk size, for progress. */
+  readonly onBytes?: (n: number) => void;
+}
+
+export interface PodExecResult {
+  /** The last 64 KiB of stdout when no `stdout` stream was given. */
+  readonly stdoutTail: string;
+  readonly stderrTail: string;
+}
+
+/** What this module uses of the `ws` WebSocket client-node returns (its types do not resolve here). */
+interface ExecSocket {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  close(): void;
+  pause(): void;
+  resume(): void;
+  addEventListener(type: 'close', listener: () => void, options?: { once?: boolean }): void;
+}
+const CLOSED = 3;
+
+const TAIL_BYTES = 64 * 1024;
+const STDERR_TAIL_BYTES = 4096;
+/** Stop feeding stdin while this much is queued on the socket. */
+const HIGH_WATER = 4 * 1024 * 1024;
+
+/** Keeps the last `limit` bytes written to it. */
+function tail(limit: number): { push(chunk: Buffer): void; text(): string } {
+  let kept = Buffer.alloc(0);
+  return {
+    push(chunk) {
+      kept = Buffer.concat([kept, chunk]);
+      if (kept.length > 2 * limit) kept = kept.subarray(kept.length - limit);
+    },
+    text: () => kept.subarray(Math.max(0, kept.length - limit)).toString('utf8'),
+  };
+}
+
+/** The fields of the exec status (a `v1.Status`) read here. */
+export interface ExecStatus {
+  readonly status?: string;
+  readonly reason?: string;
+  readonly message?: string;
+  readonly details?: { readonly causes?: readonly { readonly reason?: string; readonly message?: string }[] };
+}
+
+/** The exit code a failed status carries (`NonZeroExitCode` → cause `ExitCode`). */
+export function exitCodeOf(status: ExecStatus): number | undefined {
+  if (status.status === 'Success') return 0;
+  const cause = status.details?.causes?.find((c) => c.reason === 'ExitCode');
+  const code = Number(cause?.message);
+  return Number.isInteger(code) ? code : undefined;
+}
+
+/** The HTTP status in a failed WebSocket handshake (`Unexpected server response: 403`). */
+function handshakeStatus(error: unknown): number | undefined {
+  const text =
+    error instanceof Error ? error.message : String((error as { message?: unknown }).message ?? error);
+  const match = /Unexpected server response: (\d{3})/.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+function why(status: number | undefined, error: unknown): string {
+  const text =
+    error instanceof Error ? error.message : String((error as { message?: unknown }).message ?? error);
+  if (status === 403)
+    return `the API server refused it (403 Forbidden): the identity needs \`create\` and \`get\` on pods/exec in this namespace (chart: rbac.podExec=true)`;
+  if (status === 404) return `the API server answered 404: the pod does not exist or its node has no kubelet`;
+  return text;
+}
+
+/**
+ * Run `command` in the container. Resolves when the command exited 0 and every stream
+ * was drained; rejects with PodExecError (exit code, stderr tail) otherwise, or with
+ * CancelledError when `signal` aborted (the stream is closed, which ends the command).
+ */
+export async function execInPod(kc: KubeConfig, req: PodExecRequest): Promise<PodExecResult> {
+  if (req.signal.aborted)
+    throw new CancelledError(`${req.printable} was cancelled`, { cause: req.signal.reason });
+  let socket: ExecSocket | undefined;
+  const stderr = tail(STDERR_TAIL_BYTES);
+  const stdoutTail = tail(TAIL_BYTES);
+  const onBytes = req.onBytes ?? (() => undefined);
+
+  // stdout: respect the consumer's backpressure by pausing the socket.
+  const target = req.stdout;
+  const stdout = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      onBytes(chunk.length);
+      if (!target) {
+        stdoutTail.push(chunk);
+        callback();
+        return;
+      }
+      if (!target.write(chunk)) {
+        socket?.pause();
+        target.once('drain', () => socket?.resume());
+      }
+      callback();
+    },
+    final(callback) {
+      if (target) target.end(callback);
+      else callback();
+    },
+  });
+  const stderrSink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      stderr.push(chunk);
+      callback();
+    },
+  });
+
+  const withStdin = req.preamble !== undefined || req.stdin !== undefined;
+  const signal = req.signal;
+  async function* feed(): AsyncGenerator<Buffer> {
+    if (req.preamble) yield req.preamble;
+    if (!req.stdin) return;
+    for await (const chunk of req.stdin) {
+      while ((socket?.bufferedAmount ?? 0) > HIGH_WATER && !signal.aborted) await delay(5);
+      if (signal.aborted) return;
+      onBytes(chunk.length);
+      yield chunk;
+    }
+  }
+  const stdin = withStdin ? Readable.from(feed(), { objectMode: false }) : null;
+
+  let status: ExecStatus | undefined;
+  try {
+    const opened: unknown = await new Exec(kc).exec(
+      req.namespace,
+      req.pod,
+      req.container,
+      [...req.command],
+      stdout,
+      stderrSink,
+      stdin,
+      false,
+      (s: V1Status) => {
+        status = s;
+      },
+    );
+    socket = opened as ExecSocket;
+  } catch (error) {
+    const http = handshakeStatus(error);
+    throw new PodExecError(req, req.printable, undefined, why(http, error), {
+      ...(http !== undefined && { httpStatus: http }),
+      cause: error,
+      retryable: http === undefined || http >= 500,
+    });
+  }
+  const ws = socket;
+  const onAbort = (): void => {
+    ws.close();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  let streamError: Error | undefined;
+  stdin?.on('error', (error: Error) => {
+    streamError ??= error;
+    ws.close();
+  });
+  try {
+    await new Promise<void>((resolve) => {
+      if (ws.readyState === CLOSED) resolve();
+      else
+        ws.addEventListener(
+          'close',
+          () => {
+            resolve();
+          },
+          { once: true },
+        );
+    });
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    stdin?.destroy();
+  }
+  if (signal.aborted) throw new CancelledError(`${req.printable} was cancelled`, { cause: signal.reason });
+  if (!status) {
+    const lost = new LifeboatError('the exec stream closed without an exit status');
+    stdout.destroy(lost);
+    target?.destroy(lost);
+    throw new PodExecError(req, req.printable, undefined, stderr.text() || lost.message, {
+      cause: streamError,
+      retryable: true,
+    });
+  }
+  if (status.status !== 'Success') {
+    throw new PodExecError(req, req.printable, exitCodeOf(status), stderr.text() || (status.message ?? ''));
+  }
+  if (streamError) throw streamError;
+  return { stdoutTail: stdoutTail.text(), stderrTail: stderr.text() };
+}
