@@ -134,6 +134,24 @@ export interface Fence {
   release(): Promise<void>;
 }
 
+/**
+ * A physical backup mode held while the workload's volumes are snapshotted (PostgreSQL:
+ * `pg_backup_start`/`pg_backup_stop` in one session). `stop` ends it inside the write
+ * fence; `store` then writes what a server started from the volumes needs (PostgreSQL:
+ * backup_label, tablespace_map and the WAL from start to stop) into the repository.
+ */
+export interface PhysicalBackupSession {
+  /** End the backup mode (idempotent). */
+  stop(): Promise<void>;
+  /** After `stop`: store the files a restore writes into the restored volume; resolves with markers and details. */
+  store(
+    sink: ArtifactSink,
+    signal: AbortSignal,
+  ): Promise<{ readonly markers: readonly Marker[]; readonly details: Readonly<Record<string, string>> }>;
+  /** End the backup mode without storing (release path; idempotent, never throws). */
+  abort(): Promise<void>;
+}
+
 /** A snapshot pinned on the server; dumps can read from it until `release`. */
 export interface PinnedSnapshot {
   readonly markers: readonly Marker[];
@@ -181,9 +199,20 @@ export interface DatabaseAdapter {
   pinSnapshot(workload: Workload, signal: AbortSignal): Promise<PinnedSnapshot>;
   /** Optional: prepare `freeze` and `pinSnapshot` for a cut (see CutSession). */
   prepareCut?(workload: Workload, signal: AbortSignal): Promise<CutSession>;
-  /** Fingerprint the live databases (drills, verification after restore). */
+  /**
+   * Optional: enter the physical backup mode the freeze-snapshot strategy holds while
+   * volume snapshots are cut (see PhysicalBackupSession), within `deadlineMs`.
+   */
+  startBackupMode?(
+    workload: Workload,
+    options: { label: string; deadlineMs: number; signal: AbortSignal },
+  ): Promise<PhysicalBackupSession>;
+  /**
+   * Fingerprint the live databases (drills, verification after restore), or what
+   * `snapshot` (from `pinSnapshot`) sees when given.
+   */
   fingerprint(
     workload: Workload,
-    options: { databases?: readonly string[]; signal: AbortSignal },
+    options: { databases?: readonly string[]; signal: AbortSignal; snapshot?: PinnedSnapshot },
   ): Promise<Fingerprint>;
 }

@@ -9,7 +9,8 @@ import { fingerprintKey } from './canonical.ts';
 import { listTables } from './catalog.ts';
 import type { ConnectionTarget } from './connection.ts';
 import { adapterError } from './errors.ts';
-import { pinSnapshotOn, resolveDatabases } from './snapshot.ts';
+import type { PinnedSnapshot } from '../types.ts';
+import { decodeToken, pinSnapshotOn, resolveDatabases } from './snapshot.ts';
 import { closeAll, hashTable, openSnapshotWorkers } from './table-copy.ts';
 import { runPool } from './_pool.ts';
 
@@ -21,6 +22,8 @@ export interface FingerprintOptions {
   readonly parallelism?: number;
   /** Read from this endpoint instead of the primary (e.g. a standby). */
   readonly endpoint?: 'primary' | 'replica';
+  /** Read what this pinned snapshot sees (its databases) instead of pinning one; not released here. */
+  readonly snapshot?: PinnedSnapshot;
 }
 
 /** Fingerprint `workload` (keys `db.schema.table`). Unlogged tables are skipped on a standby. */
@@ -28,11 +31,16 @@ export async function fingerprint(workload: Workload, options: FingerprintOption
   const endpoint =
     options.endpoint === 'replica' ? (workload.replicas[0] ?? workload.primary) : workload.primary;
   const target: ConnectionTarget = { workload, endpoint };
+  const given = options.snapshot && decodeToken(options.snapshot.token);
   const databases =
     options.databases && options.databases.length > 0
       ? [...options.databases]
-      : await resolveDatabases(target);
-  const pin = await pinSnapshotOn(target, databases, options.signal);
+      : given
+        ? Object.keys(given.snapshots)
+        : await resolveDatabases(target);
+  const pin = given
+    ? { snapshots: given.snapshots, inRecovery: given.inRecovery, release: () => Promise.resolve() }
+    : await pinSnapshotOn(target, databases, options.signal);
   const out: Record<string, TableFingerprint> = {};
   try {
     for (const database of databases) {

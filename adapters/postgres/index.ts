@@ -13,6 +13,7 @@ import { freeze } from './freeze.ts';
 import { load } from './load.ts';
 import { probe } from './probe.ts';
 import { pinSnapshotOn, resolveDatabases } from './snapshot.ts';
+import { startVolumeBackup } from './volume-backup.ts';
 
 export { startBackupMode, type BackupModeResult, type BackupModeSession } from './backup-mode.ts';
 export { readCatalog } from './load.ts';
@@ -25,6 +26,8 @@ export {
   type ReplicaSnapshotResult,
 } from './replica-snapshot.ts';
 export { CATALOG_ARTIFACT, type CaptureCatalog } from './capture-catalog.ts';
+export { prepareVolumeRestore } from './volume-restore.ts';
+export { BACKUP_LABEL_ARTIFACT, WAL_ARTIFACT_PREFIX } from './volume-backup.ts';
 
 /** The annotation that makes `pinSnapshot` pin on the first replica (replica strategy). */
 export const STRATEGY_ANNOTATION = 'lifeboat.dev/strategy';
@@ -32,8 +35,8 @@ export const STRATEGY_ANNOTATION = 'lifeboat.dev/strategy';
 export const postgresAdapter = {
   engine: 'postgres',
   capabilities: {
-    // freeze-snapshot also needs a volume snapshot (Kubernetes CSI), not built yet: not offered.
-    strategies: ['logical', 'replica', 'replica-snapshot'],
+    // freeze-snapshot: CSI volume snapshots of a Kubernetes workload's PVCs (the planner checks it has some).
+    strategies: ['logical', 'replica', 'replica-snapshot', 'freeze-snapshot'],
     fence: true,
     pinSnapshot: true,
   },
@@ -62,4 +65,5 @@ export const postgresAdapter = {
     return prepareCutSession(workload, { workload, endpoint }, signal);
   },
   fingerprint: (workload, options) => fingerprint(workload, options),
+  startBackupMode: (workload, options) => startVolumeBackup(workload, options),
 } satisfies DatabaseAdapter;

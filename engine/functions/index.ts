@@ -13,6 +13,7 @@ import { makeFingerprintFunction } from './make-fingerprint.ts';
 import { createRegistry } from './registry.ts';
 import { sleepFunction } from './sleep.ts';
 import { waitForFunction } from './wait-for.ts';
+import { makePrepareVolumeSnapshotsFunction, snapshotVolumesFunction } from './volume-snapshots/index.ts';
 import type { BlueprintFunction, FunctionRegistry } from './types.ts';
 
 export const GENERIC_FUNCTIONS: readonly BlueprintFunction[] = [
@@ -23,6 +24,8 @@ export const GENERIC_FUNCTIONS: readonly BlueprintFunction[] = [
   sleepFunction,
   makeFingerprintFunction,
   compareFingerprintsFunction,
+  makePrepareVolumeSnapshotsFunction(),
+  snapshotVolumesFunction,
 ];
 
 /** Registry of the generic functions plus every adapter's functions (and `extra`, for tests and plugins). */

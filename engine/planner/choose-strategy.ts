@@ -48,10 +48,17 @@ export function chooseStrategy(input: {
       { workload: workload.name },
     );
   const needsFence = (strategy: Strategy) => strategy === 'freeze-snapshot' && !capabilities.fence;
+  // freeze-snapshot snapshots the workload's volumes: only a workload with PVCs has any.
+  const volumeProblem = (strategy: Strategy) =>
+    strategy === 'freeze-snapshot' && workload.pvcs.length === 0
+      ? 'it has no PersistentVolumeClaims to snapshot (freeze-snapshot needs a Kubernetes workload with PVCs on a CSI driver)'
+      : undefined;
 
   if (requested) {
     if (!supported.includes(requested) || needsFence(requested)) throw unsupported(requested, 'requested');
-    const problem = NEEDS_REPLICA.includes(requested) ? replicaProblem(workload, probe) : undefined;
+    const problem = NEEDS_REPLICA.includes(requested)
+      ? replicaProblem(workload, probe)
+      : volumeProblem(requested);
     if (problem) {
       throw new UsageError(`${who}: strategy ${requested} was requested but ${problem}`, {
         workload: workload.name,
@@ -71,7 +78,7 @@ export function chooseStrategy(input: {
     }
     if (!supported.includes(value) || needsFence(value))
       throw unsupported(value, `annotation ${STRATEGY_ANNOTATION}`);
-    const problem = NEEDS_REPLICA.includes(value) ? replicaProblem(workload, probe) : undefined;
+    const problem = NEEDS_REPLICA.includes(value) ? replicaProblem(workload, probe) : volumeProblem(value);
     if (problem) {
       return {
         strategy: 'logical',

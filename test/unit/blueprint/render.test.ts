@@ -20,12 +20,54 @@ describe('renderAction', () => {
     });
     expect(rendered).toEqual([
       { name: 'probe', func: 'postgres.probe', defer: false, runs: true, args: {} },
+      { name: 'volumes', func: 'kube.prepareVolumeSnapshots', defer: false, runs: true, args: {} },
+      {
+        name: 'backupStart',
+        func: 'postgres.backupStart',
+        defer: false,
+        runs: true,
+        args: { label: 'b1', deadline: '15s' },
+      },
       { name: 'freeze', func: 'postgres.freeze', defer: false, runs: true, args: { deadline: '15s' } },
+      { name: 'pin', func: 'postgres.pinSnapshot', defer: false, runs: true, args: {} },
+      {
+        name: 'snapshot',
+        func: 'kube.snapshotVolumes',
+        defer: false,
+        runs: true,
+        args: { volumes: '<phases.volumes.output.volumes>', backupId: 'b1', deadline: '15s' },
+      },
+      {
+        name: 'backupStop',
+        func: 'postgres.backupStop',
+        defer: false,
+        runs: true,
+        args: { session: '<phases.backupStart.output.session>' },
+      },
+      {
+        name: 'release',
+        func: 'postgres.thaw',
+        defer: false,
+        runs: true,
+        args: { fence: '<phases.freeze.output.fence>' },
+      },
+      {
+        name: 'record',
+        func: 'postgres.recordVolumeSnapshot',
+        defer: false,
+        runs: true,
+        args: {
+          volumes: '<phases.volumes.output.volumes>',
+          session: '<phases.backupStart.output.session>',
+          snapshot: '<phases.pin.output.snapshot>',
+          fenceWindowMs: '<phases.release.output.heldMs>',
+        },
+      },
       {
         name: 'dump',
         func: 'postgres.dump',
         defer: false,
-        runs: true,
+        runs: false,
         args: { strategy: 'freeze-snapshot', parallelism: 2, snapshot: null },
       },
       {

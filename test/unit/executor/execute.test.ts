@@ -79,7 +79,10 @@ describe('execute', () => {
     expect(result.status).toBe('succeeded');
     expect(phaseLog(w.events, 'orders')).toEqual([
       'probe:succeeded',
-      'freeze:skipped',
+      // the freeze-snapshot phases (volume snapshots under a fence)
+      ...['volumes', 'backupStart', 'freeze', 'pin', 'snapshot', 'backupStop', 'release', 'record'].map(
+        (p) => `${p}:skipped`,
+      ),
       'dump:succeeded',
       'thaw:succeeded',
     ]);
@@ -103,7 +106,7 @@ describe('execute', () => {
       'run.start',
       'member.start',
       ...['phase.start', 'phase.end'],
-      'phase.end',
+      ...Array.from({ length: 8 }, () => 'phase.end'),
       ...['phase.start', 'progress', 'progress', 'progress', 'phase.end'],
       ...['phase.start', 'phase.end'],
       'member.end',
@@ -111,10 +114,14 @@ describe('execute', () => {
     ]);
   });
 
+  // The built-in mysql blueprint (the postgres one's freeze-snapshot takes volume snapshots).
   it('freeze-snapshot freezes, dumps, then thaws in the defer phase', async () => {
     const w = await world();
     const result = await w.run(
-      w.makePlan([aWorkload('orders').build()], { strategy: 'freeze-snapshot', freezeDeadline: '7s' }),
+      w.makePlan([aWorkload('orders', 'mysql').build()], {
+        strategy: 'freeze-snapshot',
+        freezeDeadline: '7s',
+      }),
     );
     expect(result.status).toBe('succeeded');
     expect(w.calls.map((c) => c.method)).toEqual(['probe', 'freeze', 'dump', 'thaw']);
@@ -125,11 +132,11 @@ describe('execute', () => {
   it('one failing member does not hide the others; the failed one still thaws', async () => {
     const w = await world({
       onDump: (workload) => {
-        if (workload.name === 'orders') throw new AdapterError('postgres', 'permission denied for table x');
+        if (workload.name === 'orders') throw new AdapterError('mysql', 'permission denied for table x');
       },
     });
     const result = await w.run(
-      w.makePlan([aWorkload('orders').build(), aWorkload('billing', 'mysql').build()], {
+      w.makePlan([aWorkload('orders', 'mysql').build(), aWorkload('billing', 'mysql').build()], {
         strategy: 'freeze-snapshot',
       }),
     );
@@ -145,7 +152,7 @@ describe('execute', () => {
     expect(orders?.error).toMatchObject({
       workload: 'orders',
       phase: 'dump',
-      blueprint: 'postgres',
+      blueprint: 'mysql',
       app: 'shop',
     });
     expect(w.calls.filter((c) => c.workload === 'orders').map((c) => c.method)).toEqual([

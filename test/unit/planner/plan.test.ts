@@ -179,7 +179,14 @@ describe('plan', () => {
     const member = result.members[0];
     expect(member?.steps.map((s) => [s.name, s.func, s.timeoutMs, s.retries])).toEqual([
       ['probe', 'postgres.probe', 30_000, 2],
+      ['volumes', 'kube.prepareVolumeSnapshots', 60_000, 2],
+      ['backupStart', 'postgres.backupStart', 60_000, 0],
       ['freeze', 'postgres.freeze', 60_000, 0],
+      ['pin', 'postgres.pinSnapshot', 60_000, 0],
+      ['snapshot', 'kube.snapshotVolumes', 120_000, 0],
+      ['backupStop', 'postgres.backupStop', 60_000, 0],
+      ['release', 'postgres.thaw', 60_000, 0],
+      ['record', 'postgres.recordVolumeSnapshot', 900_000, 0],
       ['dump', 'postgres.dump', undefined, 0],
     ]);
     expect(member?.defer).toMatchObject({
@@ -290,8 +297,15 @@ describe('plan', () => {
         strategy: logical — application-consistent cut: logical dump from a snapshot pinned during the cut
         blueprint: postgres, group: shop
         1. probe: postgres.probe (timeout 30s, retries 2)
-        2. freeze: postgres.freeze (if \${{ backup.strategy == 'freeze-snapshot' }}, timeout 1m)
-        3. dump: postgres.dump
+        2. volumes: kube.prepareVolumeSnapshots (if \${{ backup.strategy == 'freeze-snapshot' }}, timeout 1m, retries 2)
+        3. backupStart: postgres.backupStart (if \${{ backup.strategy == 'freeze-snapshot' }}, timeout 1m)
+        4. freeze: postgres.freeze (if \${{ backup.strategy == 'freeze-snapshot' }}, timeout 1m)
+        5. pin: postgres.pinSnapshot (if \${{ backup.strategy == 'freeze-snapshot' }}, timeout 1m)
+        6. snapshot: kube.snapshotVolumes (if \${{ backup.strategy == 'freeze-snapshot' }}, timeout 2m)
+        7. backupStop: postgres.backupStop (if \${{ backup.strategy == 'freeze-snapshot' }}, timeout 1m)
+        8. release: postgres.thaw (if \${{ backup.strategy == 'freeze-snapshot' }}, timeout 1m)
+        9. record: postgres.recordVolumeSnapshot (if \${{ backup.strategy == 'freeze-snapshot' }}, timeout 15m)
+        10. dump: postgres.dump (if \${{ backup.strategy != 'freeze-snapshot' }})
         defer thaw: postgres.thaw (timeout 1m, retries 3)
 
       billing (mysql) postgres://app@billing-0:5432/billing
