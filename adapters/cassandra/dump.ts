@@ -24,7 +24,7 @@ import {
 import { listKeyspaces, readKeyspace, type KeyspaceSchema } from './catalog.ts';
 import { connect, resolveTarget, run, type CassandraTarget } from './connect.ts';
 import { loadHash, RowSum } from './row-hash.ts';
-import { encodePages, fetchPage, ScanStats } from './scan.ts';
+import { ScanStats, TableScan } from './scan.ts';
 import type { TableSpec } from './table-spec.ts';
 import { dumpSnapshot } from './snapshot-capture.ts';
 import { splitRing, type TokenSplit } from './token-splits.ts';
@@ -131,18 +131,19 @@ export async function dump(
             signal.throwIfAborted();
             const key = `${job.table.keyspace}.${job.table.name}`;
             const stats = new ScanStats();
-            const first = await fetchPage(client, target, job.table, job.split, undefined);
-            if (first.rows.length > 0 || first.pageState) {
+            const scan = new TableScan(client, target, job.table, job.split, {
+              signal,
+              hash,
+              stats,
+              onPage: (rows, bytes) => {
+                options.progress.rows(rows);
+                options.progress.bytes(bytes);
+              },
+            });
+            const first = await scan.page();
+            if (first.rows > 0 || first.pageState) {
               const name = dataArtifact(job.table.keyspace, job.table.name, job.index);
-              const body = encodePages(client, target, job.table, job.split, first, {
-                signal,
-                hash,
-                stats,
-                onPage: (rows, bytes) => {
-                  options.progress.rows(rows);
-                  options.progress.bytes(bytes);
-                },
-              });
+              const body = scan.pages(first);
               await sink.put(name, body, {
                 keyspace: job.table.keyspace,
                 table: job.table.name,
@@ -153,10 +154,9 @@ export async function dump(
             const sum = sums.get(key) ?? new RowSum();
             sum.merge(stats.sum);
             sums.set(key, sum);
-            const host = stats.host ?? first.info.queriedHost;
-            if (stats.maxWritetime !== undefined && stats.maxWritetime > (maxByHost.get(host) ?? -1n)) {
-              maxByHost.set(host, stats.maxWritetime);
-            }
+            const host = stats.host ?? target.site.server;
+            const latest = stats.latest.value;
+            if (latest !== undefined && latest > (maxByHost.get(host) ?? -1n)) maxByHost.set(host, latest);
           }
         } catch (error) {
           stop.abort(error);

@@ -8,7 +8,7 @@ import { listKeyspaces, readKeyspace } from './catalog.ts';
 import { withClient, resolveTarget } from './connect.ts';
 import { MURMUR3, serverInfo, SPLITS_PER_STREAM } from './dump.ts';
 import { loadHash, RowSum } from './row-hash.ts';
-import { encodePages, fetchPage, ScanStats } from './scan.ts';
+import { ScanStats, TableScan } from './scan.ts';
 import { splitRing, type TokenSplit } from './token-splits.ts';
 
 /** Streams a live fingerprint reads with. */
@@ -39,14 +39,13 @@ export async function fingerprint(
               for (let i = next++; i < splits.length; i = next++) {
                 const split = splits[i];
                 const stats = new ScanStats();
-                const first = await fetchPage(client, target, table, split, undefined);
-                for await (const _chunk of encodePages(client, target, table, split, first, {
+                const scan = new TableScan(client, target, table, split, {
                   signal: options.signal,
                   hash,
                   stats,
-                })) {
-                  // Only the hash is wanted; the lines are dropped as they come.
-                }
+                  lines: false,
+                });
+                for (let page = await scan.page(); page.pageState;) page = await scan.page(page.pageState);
                 sum.merge(stats.sum);
               }
             }),

@@ -13,6 +13,45 @@ export interface LongLike {
 }
 
 /**
+ * Decimal text of a 64-bit integer. A driver `Long` inside ±2^53 (every write time
+ * before the year 2255) is converted with double arithmetic, exactly and ~10× faster than
+ * `Long.toString` (which divides in 64-bit software arithmetic); anything else by its own
+ * `toString`.
+ */
+export function longText(raw: LongLike): string {
+  const { high, low } = raw as { high?: unknown; low?: unknown };
+  if (typeof high === 'number' && typeof low === 'number' && high >= -0x200000 && high < 0x200000) {
+    return String(high * 4294967296 + (low >>> 0));
+  }
+  return raw.toString();
+}
+
+/**
+ * The largest write time offered (decimal texts of signed 64-bit integers), compared as
+ * doubles first and exactly only on a tie of the doubles (equal or beyond ±2^53).
+ */
+export class LatestWritetime {
+  private num = -Infinity;
+  private text: string | undefined;
+
+  offer(text: string): void {
+    const n = Number(text);
+    if (
+      n > this.num ||
+      (n === this.num && this.text !== undefined && text !== this.text && BigInt(text) > BigInt(this.text))
+    ) {
+      this.num = n;
+      this.text = text;
+    }
+  }
+
+  /** The largest write time offered, or undefined when none was. */
+  get value(): bigint | undefined {
+    return this.text === undefined ? undefined : BigInt(this.text);
+  }
+}
+
+/**
  * Types read as native driver values and encoded here (the same JSON text `fromJson`
  * reads), sparing the server a `toJson` per cell. Everything else goes through `toJson`.
  */
@@ -102,11 +141,10 @@ export function nativeJson(kind: NativeKind, raw: unknown): string {
     case 'timestamp':
       return String((raw as Date).getTime());
     case 'long':
+      return longText(raw as LongLike);
     case 'uuid':
-    case 'inet': {
-      const text = (raw as LongLike).toString();
-      return kind === 'long' ? text : `"${text}"`;
-    }
+    case 'inet':
+      return `"${(raw as LongLike).toString()}"`;
   }
 }
 
@@ -118,7 +156,7 @@ function valueJson(col: ColumnSpec, raw: unknown): string {
 
 function timeText(raw: unknown): string {
   if (raw === null || raw === undefined) return 'null';
-  return (raw as LongLike).toString();
+  return longText(raw);
 }
 
 function listText(raw: unknown, one: (x: unknown) => string): string {
@@ -136,20 +174,20 @@ export interface EncodedRow {
   readonly canonical: string;
   /** The partition key values joined, to notice a partition's later rows. */
   readonly partition: string;
-  /** Largest single-cell write time in the row (micros), when any. */
-  readonly maxWritetime: bigint | undefined;
 }
 
 /**
  * Encode one scanned row (`values` in `selectList` order). When the row belongs to
  * `previousPartition` (the partition of the row before it in the same scan) its static
  * cells are not stored: that earlier row carried them. The canonical encoding always has
- * them, as a live scan returns them on every row.
+ * them, as a live scan returns them on every row. The write time of every non-null
+ * single cell is offered to `latest`.
  */
 export function encodeRow(
   spec: TableSpec,
   values: readonly unknown[],
   previousPartition: string | undefined,
+  latest?: LatestWritetime,
 ): EncodedRow {
   const nk = keyCount(spec);
   const keys: string[] = [];
@@ -158,7 +196,6 @@ export function encodeRow(
   const skipStatics = partition === previousPartition;
   const cells: string[] = [];
   let canonical = keys.join('\u001f') + '\u001e';
-  let maxWt: bigint | undefined;
   let v = nk;
   for (let i = nk; i < spec.columns.length; i++) {
     const col = spec.columns[i] as ColumnSpec;
@@ -181,16 +218,12 @@ export function encodeRow(
     const wt = timeText(wtRaw);
     canonical += `${value}\u001f${wt}\u001e`;
     if (value === 'null') continue;
-    if (wt !== 'null') {
-      const n = BigInt(wt);
-      if (maxWt === undefined || n > maxWt) maxWt = n;
-    }
+    if (wt !== 'null') latest?.offer(wt);
     if (!(skipStatics && col.kind === 'static')) cells.push(`[${i},${value},${wt},${ttlText(ttlRaw)}]`);
   }
   return {
     line: `[[${keys.join(',')}],[${cells.join(',')}]]`,
     canonical,
     partition,
-    maxWritetime: maxWt,
   };
 }

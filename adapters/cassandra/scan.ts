@@ -1,11 +1,16 @@
 /**
- * Scanning one token range of a table page by page (`fetchSize` rows per round trip),
- * encoding each row once: the stored line and the fingerprint come from the same bytes
- * the server returned, so a dump never reads a table twice.
+ * Scanning one token range of a table page by page (`fetchSize` rows per round trip).
+ * Rows are encoded as the driver parses them off the socket (`eachRow`), so a page is
+ * never held as row objects: each row's line is written straight into the output buffer
+ * and its canonical encoding hashed, and the row is garbage at once. The stored line and
+ * the fingerprint come from the same values the server returned, so a dump never reads a
+ * table twice.
  */
 import cassandra from 'cassandra-driver';
-import { run, type CassandraTarget } from './connect.ts';
-import { encodeRow, fullQuery, rangeQuery } from './row-codec.ts';
+import { adapterError } from './errors.ts';
+import type { CassandraTarget } from './connect.ts';
+import { LineBuffer } from './line-buffer.ts';
+import { encodeRow, fullQuery, LatestWritetime, rangeQuery } from './row-codec.ts';
 import { RowSum } from './row-hash.ts';
 import type { TableSpec } from './table-spec.ts';
 import type { TokenSplit } from './token-splits.ts';
@@ -13,10 +18,10 @@ import type { TokenSplit } from './token-splits.ts';
 /** Rows per page. */
 export const FETCH_SIZE = 2000;
 
-/** What a scan saw, filled in as pages arrive. */
+/** What a scan saw, filled in as rows arrive. */
 export class ScanStats {
   readonly sum = new RowSum();
-  maxWritetime: bigint | undefined;
+  readonly latest = new LatestWritetime();
   /** The coordinator that answered (the per-node marker). */
   host: string | undefined;
   bytes = 0;
@@ -29,73 +34,121 @@ export interface ScanOptions {
   /** Called per page with its rows and encoded bytes. */
   readonly onPage?: (rows: number, bytes: number) => void;
   readonly fetchSize?: number;
+  /** Keep the encoded lines (a dump); false when only the fingerprint is wanted. */
+  readonly lines?: boolean;
 }
 
-/** One page of a scan: the result set and where to continue. */
-export async function fetchPage(
-  client: cassandra.Client,
-  target: CassandraTarget,
-  spec: TableSpec,
-  split: TokenSplit | undefined,
-  pageState: string | undefined,
-  fetchSize = FETCH_SIZE,
-): Promise<cassandra.types.ResultSet> {
-  const Long = cassandra.types.Long;
-  const params = split
-    ? [Long.fromString(split.start.toString()), Long.fromString(split.end.toString())]
-    : [];
-  return run(
-    client,
-    target,
-    `read ${spec.keyspace}.${spec.name}`,
-    split ? rangeQuery(spec) : fullQuery(spec),
-    params,
-    { prepare: true, fetchSize, ...(pageState === undefined ? {} : { pageState }) },
-  );
+/** One page, already encoded. */
+export interface EncodedPage {
+  readonly chunks: readonly Buffer[];
+  readonly rows: number;
+  /** Where the next page starts; undefined on the last page. */
+  readonly pageState: string | undefined;
 }
 
 /**
- * Encode the rows of `first` and every following page into JSON lines. The static
- * cells of a partition are stored on its first row in this scan only.
+ * The scan of one split (or a whole table when `split` is undefined). The static cells of
+ * a partition are stored on its first row in this scan only, so pages must be read in
+ * order: `page` for the first, then `pages` for the rest.
  */
-export async function* encodePages(
-  client: cassandra.Client,
-  target: CassandraTarget,
-  spec: TableSpec,
-  split: TokenSplit | undefined,
-  first: cassandra.types.ResultSet,
-  options: ScanOptions,
-): AsyncGenerator<Buffer> {
-  let page: cassandra.types.ResultSet | undefined = first;
-  let lastPartition: string | undefined;
-  const { stats, hash } = options;
-  while (page !== undefined) {
+export class TableScan {
+  private lastPartition: string | undefined;
+  private readonly client: cassandra.Client;
+  private readonly target: CassandraTarget;
+  private readonly spec: TableSpec;
+  private readonly options: ScanOptions;
+  private readonly query: string;
+  private readonly params: unknown[];
+
+  constructor(
+    client: cassandra.Client,
+    target: CassandraTarget,
+    spec: TableSpec,
+    split: TokenSplit | undefined,
+    options: ScanOptions,
+  ) {
+    this.client = client;
+    this.target = target;
+    this.spec = spec;
+    this.options = options;
+    const Long = cassandra.types.Long;
+    this.query = split ? rangeQuery(spec) : fullQuery(spec);
+    this.params = split
+      ? [Long.fromString(split.start.toString()), Long.fromString(split.end.toString())]
+      : [];
+  }
+
+  /** Read and encode one page (the first when `pageState` is undefined). */
+  page(pageState?: string): Promise<EncodedPage> {
+    const { options, spec } = this;
+    const { stats, hash } = options;
     options.signal.throwIfAborted();
-    stats.host ??= page.info.queriedHost;
-    const next: Promise<cassandra.types.ResultSet> | undefined = page.pageState
-      ? fetchPage(client, target, spec, split, page.pageState, options.fetchSize)
-      : undefined;
-    // Keep a rejected prefetch from being reported as unhandled while this page encodes.
-    next?.catch(() => undefined);
-    const lines: string[] = [];
-    for (const row of page.rows) {
-      const encoded = encodeRow(spec, row.values(), lastPartition);
-      lastPartition = encoded.partition;
-      lines.push(encoded.line);
-      stats.sum.add(hash(encoded.canonical));
-      if (
-        encoded.maxWritetime !== undefined &&
-        (stats.maxWritetime === undefined || encoded.maxWritetime > stats.maxWritetime)
-      ) {
-        stats.maxWritetime = encoded.maxWritetime;
+    const out = options.lines === false ? undefined : new LineBuffer();
+    let values: unknown[] = [];
+    let rows = 0;
+    let failure: Error | undefined;
+    const onRow = (_n: number, row: cassandra.types.Row): void => {
+      if (failure !== undefined) return;
+      try {
+        if (values.length === 0) values = new Array<unknown>(row.keys().length);
+        for (let j = 0; j < values.length; j++) values[j] = row.get(j);
+        const encoded = encodeRow(spec, values, this.lastPartition, stats.latest);
+        this.lastPartition = encoded.partition;
+        out?.push(encoded.line);
+        stats.sum.add(hash(encoded.canonical));
+        rows++;
+      } catch (error) {
+        failure = error instanceof Error ? error : new Error('encoding a row failed');
       }
+    };
+    const what = `read ${spec.keyspace}.${spec.name}`;
+    return new Promise((resolve, reject) => {
+      this.client.eachRow(
+        this.query,
+        this.params,
+        {
+          prepare: true,
+          autoPage: false,
+          fetchSize: options.fetchSize ?? FETCH_SIZE,
+          ...(pageState === undefined ? {} : { pageState }),
+        },
+        onRow,
+        (error, result) => {
+          // The driver types the error as always present; it is null on success.
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+          if (error) {
+            reject(adapterError(what, this.target.site, error));
+            return;
+          }
+          if (failure !== undefined) {
+            reject(failure);
+            return;
+          }
+          stats.host ??= result.info.queriedHost;
+          const chunks = out?.take() ?? [];
+          const bytes = chunks.reduce((n, c) => n + c.length, 0);
+          stats.bytes += bytes;
+          if (rows > 0) options.onPage?.(rows, bytes);
+          // The driver types pageState as string, but the last page has null.
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+          resolve({ chunks, rows, pageState: result.pageState ?? undefined });
+        },
+      );
+    });
+  }
+
+  /**
+   * The chunks of `first` and of every following page; the next page is read (and
+   * encoded) while the consumer takes the current one.
+   */
+  async *pages(first: EncodedPage): AsyncGenerator<Buffer> {
+    let page: EncodedPage | undefined = first;
+    while (page !== undefined) {
+      const next: Promise<EncodedPage> | undefined = page.pageState ? this.page(page.pageState) : undefined;
+      // Keep a rejected read-ahead from being reported as unhandled while this page is taken.
+      next?.catch(() => undefined);
+      yield* page.chunks;
+      page = next === undefined ? undefined : await next;
     }
-    if (lines.length > 0) {
-      const chunk = Buffer.from(lines.join('\n') + '\n');
-      stats.bytes += chunk.length;
-      options.onPage?.(lines.length, chunk.length);
-      yield chunk;
-    }
-    page = next === undefined ? undefined : await next;
   }
 }

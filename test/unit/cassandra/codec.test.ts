@@ -1,6 +1,14 @@
+import cassandra from 'cassandra-driver';
 import { describe, expect, it } from 'vitest';
 import { splitArray, splitObject } from '../../../adapters/cassandra/json-split.ts';
-import { encodeRow, floatJson, nativeJson, rangeQuery } from '../../../adapters/cassandra/row-codec.ts';
+import {
+  encodeRow,
+  floatJson,
+  LatestWritetime,
+  longText,
+  nativeJson,
+  rangeQuery,
+} from '../../../adapters/cassandra/row-codec.ts';
 import { planRow } from '../../../adapters/cassandra/row-plan.ts';
 import { statementFor } from '../../../adapters/cassandra/load.ts';
 import { cellKind, tableSpec } from '../../../adapters/cassandra/table-spec.ts';
@@ -94,11 +102,12 @@ describe('cassandra row encoding', () => {
   ];
 
   it('encodes a row, leaving statics out on later rows of the partition', () => {
-    const first = encodeRow(spec, values, undefined);
+    const latest = new LatestWritetime();
+    const first = encodeRow(spec, values, undefined, latest);
     expect(first.line).toBe(
       '[[1,"uuid-1"],[[2,"st",90,0],[3,"NaN",100,50],[4,[1, 2],[100,200],null],[5,{"-1": "a", "1": "b"},[100,300],[0,7]],[6,{"street": "x", "zip": null},[100,null],[0,0]]]]',
     );
-    expect(first.maxWritetime).toBe(100n);
+    expect(latest.value).toBe(100n);
     const second = encodeRow(spec, values, first.partition);
     expect(second.line).not.toContain('"st"');
     expect(second.canonical).toBe(first.canonical);
@@ -115,6 +124,32 @@ describe('cassandra row encoding', () => {
     ['inet', long('::1'), '"::1"'],
   ] as const)('encodes native %s values as fromJson text', (kind, raw, json) => {
     expect(nativeJson(kind, raw)).toBe(json);
+  });
+
+  it.each([
+    '0',
+    '-1',
+    '1732550000123456',
+    '9007199254740991',
+    '-9007199254740992',
+    '9007199254740993',
+    '-9007199254740993',
+    '9223372036854775807',
+    '-9223372036854775808',
+    '4294967296',
+    '-4294967297',
+  ])('writes the driver Long %s as its exact decimal text', (text) => {
+    expect(longText(cassandra.types.Long.fromString(text))).toBe(text);
+  });
+
+  it('keeps the largest write time exactly, also where doubles tie', () => {
+    const latest = new LatestWritetime();
+    expect(latest.value).toBeUndefined();
+    for (const t of ['5', '-7', '9007199254740993', '9007199254740992', '12']) latest.offer(t);
+    expect(latest.value).toBe(9007199254740993n);
+    latest.offer('9223372036854775807');
+    latest.offer('9223372036854775806');
+    expect(latest.value).toBe(9223372036854775807n);
   });
 
   it('canonical encoding ignores TTLs but not write times', () => {
