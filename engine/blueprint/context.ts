@@ -70,11 +70,9 @@ export const CONTEXT_SHAPE: Readonly<Record<string, Shape>> = {
     force: bool('overwrite non-empty restore targets'),
     rename: { kind: 'map', doc: 'restore: original database → target database', of: str('target name') },
     withUsers: bool('restore: also recreate the captured accounts and grants'),
-    dataDirs: {
-      kind: 'map',
-      doc: 'restore: member name → data directory that receives its physical capture (replica-snapshot)',
-      of: str('absolute path'),
-    },
+    dataDir: str(
+      "restore: the data directory this member's physical capture (replica-snapshot) goes to, or null",
+    ),
     freezeDeadline: str('longest a write freeze may be held, e.g. 30s'),
     params: { kind: 'map', doc: 'free-form parameters given by the caller', of: any('parameter') },
   }),
@@ -98,7 +96,7 @@ export interface TemplateOptions {
   readonly rename: Readonly<Record<string, string>>;
   /** @default false */
   readonly withUsers?: boolean;
-  /** @default {} */
+  /** Member name → data directory for its physical capture; templates see `options.dataDir`. @default {} */
   readonly dataDirs?: Readonly<Record<string, string>>;
   readonly freezeDeadline: string;
   readonly params: Readonly<Record<string, unknown>>;
@@ -161,7 +159,7 @@ export function buildTemplateContext(input: {
       force: options.force,
       rename: { ...options.rename },
       withUsers: options.withUsers ?? false,
-      dataDirs: { ...options.dataDirs },
+      dataDir: options.dataDirs?.[workload.name] ?? null,
       freezeDeadline: options.freezeDeadline,
       params: { ...options.params },
     },

@@ -5,7 +5,7 @@
  *
  * A physical capture (`replica-snapshot`: a copy of a server's data directory) restores
  * into a directory, named by a `file:///path` target: the blueprint unpacks it there
- * (`options.dataDirs`) and no server runs on it yet, so it is not verified here.
+ * (`options.dataDir` in its template context) and no server runs on it yet, so it is not verified here.
  */
 import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
