@@ -13,7 +13,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
@@ -86,19 +86,37 @@ async function installCrds(kc: KubeConfig): Promise<void> {
       ok: [409],
     });
   }
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const res = await kubeRequest(kc, 'GET', '/apis/snapshot.storage.k8s.io/v1');
-    const names = ((res.body as { resources?: { name: string }[] } | undefined)?.resources ?? []).map(
+  const served = async (group: string, names: readonly string[]) => {
+    const res = await kubeRequest(kc, 'GET', `/apis/${group}`);
+    const have = ((res.body as { resources?: { name: string }[] } | undefined)?.resources ?? []).map(
       (r) => r.name,
     );
+    return names.every((n) => have.includes(n));
+  };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
     if (
-      ['volumesnapshots', 'volumesnapshotcontents', 'volumesnapshotclasses'].every((n) => names.includes(n))
+      (await served('snapshot.storage.k8s.io/v1', [
+        'volumesnapshots',
+        'volumesnapshotcontents',
+        'volumesnapshotclasses',
+      ])) &&
+      (await served('groupsnapshot.storage.k8s.io/v1', ['volumegroupsnapshots']).catch(() => false))
     )
       return;
     if (Date.now() > deadline) throw new Error('VolumeSnapshot CRDs not served after 60 s');
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** Resolves once `proc`'s log contains `text` (the controllers log when their caches are synced). */
+async function logged(server: string, proc: ServerProcess, text: string): Promise<void> {
+  await waitUntil(
+    server,
+    proc,
+    async () => ((await readFile(proc.logPath, 'utf8')).includes(text) ? true : undefined),
+    90_000,
+  );
 }
 
 /**
@@ -114,6 +132,8 @@ export async function startCsiSnapshots(kubeconfig: string): Promise<CsiSnapshot
   if (!existsSync(CRD_DIR)) throw missing(name, 'the VolumeSnapshot CRDs');
   const kc = loadKubeconfig(kubeconfig);
   const dir = await serverDir(name);
+  // Volumes hold data directories of servers running as another user (PostgreSQL as nobody).
+  await chmod(dir, 0o755);
   return withCleanup(dir, async (onFail) => {
     await installCrds(kc);
     const root = join(dir, 'store');
@@ -176,12 +196,10 @@ export async function startCsiSnapshots(kubeconfig: string): Promise<CsiSnapshot
       },
       { ok: [409] },
     );
-    // Both controllers must be up before a test creates a snapshot; they log nothing
-    // machine-readable, so give each a moment and check they did not exit.
-    await new Promise((r) => setTimeout(r, 500));
-    for (const p of [controller, sidecar]) {
-      if (p.hasExited()) throw new Error(`${p.logPath}: exited at start (${String(await p.exited)})`);
-    }
+    // Both controllers must have synced before a test creates a snapshot. (Without the
+    // VolumeGroupSnapshot CRDs the snapshot-controller would wait 30 s for them first.)
+    await logged(name, controller, 'controller initialized');
+    await logged(name, sidecar, 'controller initialized');
 
     const volumePath = (id: string) => join(root, 'volumes', id);
     const bind = async (namespace: string, claim: string, volumeId: string, existing: boolean) => {

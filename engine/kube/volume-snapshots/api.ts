@@ -62,6 +62,8 @@ export interface VolumeSnapshotApi {
   getPvc(namespace: string, name: string): Promise<PvcObject | undefined>;
   getPv(name: string): Promise<PvObject | undefined>;
   createPvc(namespace: string, body: object): Promise<PvcObject>;
+  /** Create a (pre-provisioned) VolumeSnapshotContent. */
+  createContent(body: object): Promise<void>;
 }
 
 const notFound = (error: unknown) => error instanceof ApiException && error.code === 404;
@@ -130,12 +132,24 @@ export function volumeSnapshotApi(kc: KubeConfig): VolumeSnapshotApi {
         core.readNamespacedPersistentVolumeClaim({ namespace, name }),
       ),
     getPv: (name) => orUndefined(`get PersistentVolume ${name}`, () => core.readPersistentVolume({ name })),
+    async createContent(body) {
+      try {
+        await custom.createClusterCustomObject({
+          group: SNAPSHOT_GROUP,
+          version: SNAPSHOT_VERSION,
+          plural: 'volumesnapshotcontents',
+          body,
+        });
+      } catch (error) {
+        throw describeFailure('create VolumeSnapshotContent', error);
+      }
+    },
     async createPvc(namespace, body) {
       try {
-        return (await core.createNamespacedPersistentVolumeClaim({
+        return await core.createNamespacedPersistentVolumeClaim({
           namespace,
           body: body,
-        }));
+        });
       } catch (error) {
         throw describeFailure(`create PersistentVolumeClaim in ${namespace}`, error);
       }

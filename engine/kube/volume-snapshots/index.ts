@@ -17,3 +17,4 @@ export {
   type VolumeSnapshotSet,
 } from './take.ts';
 export { createRestorePvc, restorePvcManifest, type RestorePvcInput } from './restore-pvc.ts';
+export { restoreVolumes, type PvcPlacement, type RestoredVolume } from './restore-volumes.ts';

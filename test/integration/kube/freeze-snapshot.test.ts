@@ -1,0 +1,339 @@
+/**
+ * freeze-snapshot end to end on real machinery: the test API server, the real
+ * snapshot-controller and csi-snapshotter (external-snapshotter v8.7.0), the csi-localdir
+ * driver and a real PostgreSQL whose data directory is a CSI volume (statically bound PVC
+ * of a discovered StatefulSet). Writers run during the backup; the fence window is short
+ * and recorded; the VolumeSnapshot is restored into another namespace through the restore
+ * mapping (imported there, PVC with dataSource; the harness stands in for the provisioner
+ * only to bind that PVC), PostgreSQL starts on the restored directory with the stored
+ * backup label and WAL, and its fingerprint equals the capture's. A snapshot that never
+ * gets a creationTime within the freeze deadline fails the backup cleanly.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresAdapter, prepareVolumeRestore } from '../../../adapters/postgres/index.ts';
+import { createKubeClient, discover, toApplication } from '../../../engine/kube/index.ts';
+import { readPvcStorageClasses } from '../../../engine/kube/storage-classes.ts';
+import {
+  restoreVolumes,
+  volumeSnapshotApi,
+  type SnapshotRecord,
+} from '../../../engine/kube/volume-snapshots/index.ts';
+import { loadKubeConfig } from '../../../engine/kube/kube-client.ts';
+import { freezeWindowMs } from '../../../engine/metrics/index.ts';
+import type { Application, Workload } from '../../../engine/model/index.ts';
+import { LocalStore, Repository } from '../../../engine/repository/index.ts';
+import { runBackup } from '../../../engine/runs/backup.ts';
+import { loadEngineSetup } from '../../../engine/runs/engine-setup.ts';
+import { mapRestoreTargets } from '../../../engine/runs/restore-mapping.ts';
+import {
+  useServer,
+  type KubeServer,
+  type PostgresServer,
+  type SharedServer,
+} from '../../../testcontainers/index.ts';
+import { startCsiSnapshots, type CsiSnapshotRig } from '../../../testcontainers/csi-snapshot.ts';
+import { startPostgresInDir } from '../../../testcontainers/postgres-in-dir.ts';
+import { unprivilegedUser } from '../../../testcontainers/_process.ts';
+import { workloadOf } from '../postgres/helpers.ts';
+import {
+  connect,
+  createEndpointSlice,
+  createNamespace,
+  createSecret,
+  createService,
+  createStatefulSet,
+} from './_cluster.ts';
+import { RawKube } from './_raw.ts';
+
+const suffix = randomBytes(3).toString('hex');
+const NS = `lb-fsnap-${suffix}`;
+const TARGET_NS = `lb-fsnap-restore-${suffix}`;
+const DB = 'orders';
+const PVC = 'data-orders-db-0';
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function readChunks(stream: AsyncIterable<unknown>): Promise<Buffer[]> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+  return chunks;
+}
+
+/** Inserts rows as fast as it can until stopped; resolves with the number of rows written. */
+function startWriter(server: PostgresServer, database: string) {
+  const state = { stop: false };
+  const done = (async () => {
+    const client = new pg.Client({
+      host: server.host,
+      port: server.port,
+      user: server.user,
+      password: server.password,
+      database,
+    });
+    await client.connect();
+    let n = 0;
+    try {
+      while (!state.stop) {
+        await client.query("INSERT INTO orders (item) VALUES ('w-' || clock_timestamp())");
+        n++;
+      }
+    } finally {
+      await client.end();
+    }
+    return n;
+  })();
+  return {
+    async stop() {
+      state.stop = true;
+      return done;
+    },
+  };
+}
+
+describe('freeze-snapshot: PostgreSQL on a CSI volume, real snapshot machinery', () => {
+  let kube: SharedServer<KubeServer>;
+  let rig: CsiSnapshotRig;
+  let source: PostgresServer;
+  let restored: PostgresServer | undefined;
+  let work = '';
+  let raw: RawKube;
+  let application: Application;
+  let storageClasses: Record<string, string>;
+  const previousKubeconfig = process.env.KUBECONFIG;
+
+  beforeAll(async () => {
+    kube = await useServer('kube');
+    process.env.KUBECONFIG = kube.kubeconfig; // the volume-snapshot functions use the default config
+    rig = await startCsiSnapshots(kube.kubeconfig);
+    raw = new RawKube(kube.kubeconfig);
+    work = await mkdtemp(join(tmpdir(), 'lifeboat-fsnap-'));
+    const owner = unprivilegedUser();
+    const volume = await rig.createVolume(`vol-${suffix}`, owner);
+    source = await startPostgresInDir({ name: 'postgres-fsnap', dataDir: volume });
+    const admin = new pg.Client({
+      host: source.host,
+      port: source.port,
+      user: source.user,
+      password: source.password,
+      database: 'postgres',
+    });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${DB}`);
+    await admin.end();
+    const db = new pg.Client({
+      host: source.host,
+      port: source.port,
+      user: source.user,
+      password: source.password,
+      database: DB,
+    });
+    await db.connect();
+    await db.query(`CREATE TABLE orders (id bigserial PRIMARY KEY, item text NOT NULL);
+      INSERT INTO orders (item) SELECT 'item-' || g FROM generate_series(1, 20000) g;`);
+    await db.end();
+
+    const c = connect(kube.kubeconfig);
+    for (const ns of [NS, TARGET_NS]) {
+      await createNamespace(c, ns);
+      await createSecret(c, ns, 'orders-auth', { username: source.user, password: source.password });
+      await createStatefulSet(c, ns, {
+        name: 'orders-db',
+        image: 'postgres:15',
+        port: 5432,
+        annotations: { 'lifeboat.dev/credentials': 'orders-auth', 'lifeboat.dev/databases': DB },
+        labels: { 'app.kubernetes.io/part-of': 'shop' },
+        claimTemplates: ['data'],
+      });
+      await createService(c, ns, 'orders-db', undefined, 5432);
+      await createEndpointSlice(c, ns, 'orders-db', '127.0.0.1', source.port, 'FQDN');
+    }
+    await rig.bindStatic(NS, PVC, `vol-${suffix}`);
+    const found = await discover(createKubeClient({ kubeconfig: kube.kubeconfig }), { namespace: NS });
+    const app = found.applications.find((a) => a.name === 'shop');
+    if (!app) throw new Error(`application shop not discovered: ${JSON.stringify(found.skipped)}`);
+    application = toApplication(app);
+    storageClasses = await readPvcStorageClasses(createKubeClient({ kubeconfig: kube.kubeconfig }), NS);
+  }, 300_000);
+
+  afterAll(async () => {
+    if (previousKubeconfig === undefined) delete process.env.KUBECONFIG;
+    else process.env.KUBECONFIG = previousKubeconfig;
+    await restored?.stop();
+    await (source as PostgresServer | undefined)?.stop();
+    await (rig as CsiSnapshotRig | undefined)?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  async function openRepository(name: string) {
+    const store = new LocalStore(join(work, name));
+    const key = Buffer.from(randomBytes(32).toString('base64'));
+    await Repository.init(store, { key });
+    return Repository.open(store, { key });
+  }
+
+  it('captures while writers run, with a short fence, and restores to an equal fingerprint', async () => {
+    const workload = application.workloads[0] as Workload;
+    expect(workload.pvcs).toEqual([PVC]);
+    const repository = await openRepository('repo');
+    const writer = startWriter(source, DB);
+    let written: number;
+    let outcome: Awaited<ReturnType<typeof runBackup>>;
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      outcome = await runBackup(
+        { application, options: { strategy: 'freeze-snapshot', freezeDeadline: '20s' }, storageClasses },
+        await loadEngineSetup(),
+        repository,
+        { signal: new AbortController().signal, onEvent: () => undefined },
+      );
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      written = await writer.stop();
+    }
+    const member = outcome.manifest.members[0];
+    expect(member?.details.strategy).toBe('freeze-snapshot');
+    // The fence window is recorded (lifeboat_freeze_window_seconds reads it) and short.
+    const windowMs = freezeWindowMs(outcome.manifest);
+    expect(windowMs).toBeDefined();
+    expect(windowMs).toBeLessThan(10_000);
+    console.log(
+      `freeze-snapshot: fence window ${windowMs} ms, snapshots ready ${member?.details.readyMs} ms later, writer rows ${written}, WAL segments ${member?.details.walSegments}`,
+    );
+    expect(written).toBeGreaterThan(0);
+    expect(member?.details.volumeSnapshotNamespace).toBe(NS);
+    expect(member?.details.pvcs).toBe(PVC);
+    expect(member?.details.storageClasses).toBe(rig.storageClass);
+    expect(member?.details.snapshotHandles).toMatch(/^snapshot-/);
+    expect(member?.kubernetes?.pvcs).toEqual([{ name: PVC, storageClass: rig.storageClass }]);
+    expect(JSON.stringify(outcome.manifest)).not.toContain(source.password);
+    const rows =
+      Object.entries(member?.fingerprint ?? {}).find(([k]) => k.endsWith('.orders'))?.[1].rows ?? 0;
+    expect(rows).toBeGreaterThan(20000);
+    // The snapshot is kept after the backup and ready.
+    const vsName = member?.details.volumeSnapshots ?? '';
+    const vs = (await raw.get('snapshot.storage.k8s.io/v1', 'VolumeSnapshot', vsName, NS)).body as {
+      status?: { readyToUse?: boolean };
+    };
+    expect(vs.status?.readyToUse).toBe(true);
+
+    // Restore into another namespace through the mapping.
+    const artifacts = await repository.source(outcome.manifest.backupId, member?.name ?? '');
+    const listed = JSON.parse(
+      Buffer.concat(await readChunks(artifacts.open('volume-snapshots.json'))).toString(),
+    ) as { snapshots: SnapshotRecord[] };
+    const targets = await discover(createKubeClient({ kubeconfig: kube.kubeconfig }), {
+      namespace: TARGET_NS,
+    });
+    const mapping = mapRestoreTargets(
+      outcome.manifest,
+      { targetNamespace: TARGET_NS },
+      targets.applications.flatMap((a) => toApplication(a).workloads),
+    );
+    expect(mapping.problems).toEqual([]);
+    const mapped = mapping.members[0];
+    const volumes = await restoreVolumes(volumeSnapshotApi(loadKubeConfig(kube.kubeconfig)), {
+      records: listed.snapshots,
+      targetNamespace: TARGET_NS,
+      placements: mapped?.pvcs ?? [],
+      backupId: outcome.manifest.backupId,
+    });
+    expect(volumes).toEqual([{ pvc: PVC, namespace: TARGET_NS, volumeSnapshot: vsName, imported: true }]);
+    const pvc = (await raw.get('v1', 'PersistentVolumeClaim', PVC, TARGET_NS)).body as {
+      spec?: { dataSource?: { kind?: string; name?: string }; storageClassName?: string };
+    };
+    expect(pvc.spec?.dataSource).toMatchObject({ kind: 'VolumeSnapshot', name: vsName });
+    expect(pvc.spec?.storageClassName).toBe(rig.storageClass);
+    const volume = await rig.provisionFromSnapshot(TARGET_NS, PVC);
+    const written2 = await prepareVolumeRestore(artifacts, volume.path);
+    expect(written2).toContain('backup_label');
+    restored = await startPostgresInDir({
+      name: 'postgres-fsnap-restored',
+      dataDir: volume.path,
+      existing: true,
+      password: source.password,
+    });
+    const after = await postgresAdapter.fingerprint(workloadOf(restored, [DB]), {
+      signal: new AbortController().signal,
+    });
+    expect(after).toEqual(member?.fingerprint);
+  }, 600_000);
+
+  it('fails cleanly when a snapshot gets no creationTime within the freeze deadline', async () => {
+    const repository = await openRepository('repo-deadline');
+    await rig.setCreateDelay(6_000);
+    const before = new Set(await readdir(join(rig.root, 'snapshots')));
+    const volumeSnapshotNames = async () => {
+      const list = (
+        await raw.request('GET', `/apis/snapshot.storage.k8s.io/v1/namespaces/${NS}/volumesnapshots`)
+      ).body as { items?: { metadata: { name: string } }[] };
+      return (list.items ?? []).map((i) => i.metadata.name);
+    };
+    const snapshotsBefore = await volumeSnapshotNames();
+    try {
+      const t0 = performance.now();
+      // runBackup throws when the run fails (runFailure names the phase and the cause).
+      const failure: unknown = await runBackup(
+        { application, options: { strategy: 'freeze-snapshot', freezeDeadline: '1s' }, storageClasses },
+        await loadEngineSetup(),
+        repository,
+        { signal: new AbortController().signal, onEvent: () => undefined },
+      ).then(
+        () => new Error('the backup succeeded'),
+        (error: unknown) => error,
+      );
+      const failedAfterMs = performance.now() - t0;
+      expect(failure).toBeInstanceOf(Error);
+      expect((failure as Error).message).toContain('creationTime within the freeze deadline');
+      // The fence is released: a write goes through at once.
+      const client = new pg.Client({
+        host: source.host,
+        port: source.port,
+        user: source.user,
+        password: source.password,
+        database: DB,
+      });
+      await client.connect();
+      await client.query('SET statement_timeout = 2000');
+      await client.query("INSERT INTO orders (item) VALUES ('after-failure')");
+      // The backup mode session is gone.
+      const sessions = await client.query<{ n: string }>(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name IN ('lifeboat-backup-mode', 'lifeboat-fence')",
+      );
+      expect(Number(sessions.rows[0]?.n)).toBe(0);
+      await client.end();
+      // Nothing visible in the repository.
+      expect(await repository.list('shop')).toEqual([]);
+      // The VolumeSnapshot is deleted, and (once the slow driver returns) its copy too.
+      await until('VolumeSnapshots deleted', async () => {
+        const left = (await volumeSnapshotNames()).filter((n) => !snapshotsBefore.includes(n));
+        return left.length === 0 ? true : undefined;
+      });
+      console.log(`freeze-snapshot deadline: failed after ${Math.round(failedAfterMs)} ms (deadline 1 s)`);
+      await until(
+        'snapshot copies removed',
+        async () => {
+          const now = (await readdir(join(rig.root, 'snapshots'))).filter((f) => !before.has(f));
+          return now.length === 0 ? true : undefined;
+        },
+        60_000,
+      );
+    } finally {
+      await rig.setCreateDelay(0);
+    }
+    expect(existsSync(rig.root)).toBe(true);
+  }, 300_000);
+});
