@@ -175,6 +175,21 @@ describe('helm chart charts/lifeboat', () => {
     });
     const optional = grants(rules(find(withOptions, 'ClusterRole', 'lifeboat-controller')));
     expect(optional.has('snapshot.storage.k8s.io/volumesnapshots:create')).toBe(true);
+    // freeze-snapshot: the snapshot's handle, the PVC's CSI driver, restore PVCs; never PV writes.
+    for (const grant of [
+      'snapshot.storage.k8s.io/volumesnapshots:delete',
+      'snapshot.storage.k8s.io/volumesnapshotcontents:get',
+      'snapshot.storage.k8s.io/volumesnapshotcontents:create',
+      '/persistentvolumes:get',
+      '/persistentvolumeclaims:create',
+    ])
+      expect(
+        optional.has(grant) && grants(rules(find(withOptions, 'ClusterRole', 'lifeboat-runner'))).has(grant),
+      ).toBe(true);
+    expect([...optional].some((x) => /^\/persistentvolumes:(create|update|patch|delete)$/.test(x))).toBe(
+      false,
+    );
+    expect(g.has('/persistentvolumeclaims:create') || g.has('/persistentvolumes:get')).toBe(false);
     // WebSocket exec (client-node, kubectl ≥ 1.30) is a GET; SPDY a POST; 1.35+ checks both.
     expect(optional.has('/pods/exec:create') && optional.has('/pods/exec:get')).toBe(true);
     const optionalRunner = grants(rules(find(withOptions, 'ClusterRole', 'lifeboat-runner')));
