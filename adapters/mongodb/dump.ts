@@ -1,9 +1,9 @@
 /**
  * The driver-native dump: every collection is read once with a raw-BSON cursor (no
  * decode/encode), streamed as concatenated documents into the sink and hashed on the way
- * (collection-stream.ts), so the fingerprint describes exactly the documents in the dump. Collections run in
- * parallel, largest first. The catalog (options, indexes, views, users, fingerprint) is
- * written last. Format: FORMAT.md.
+ * (collection-stream.ts), so the fingerprint describes exactly the documents in the dump.
+ * Collections run in parallel, largest first. The catalog (options, indexes, views, users,
+ * fingerprint) is written last. Format: FORMAT.md.
  */
 import { BSON, Timestamp, type Document } from 'mongodb';
 import { AdapterError, CancelledError } from '../../engine/errors.ts';
