@@ -2,7 +2,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
-import { execInPod } from '../kube/pod-exec.ts';
+import { execInPod, PID_LINE } from '../kube/pod-exec.ts';
 import { resolveExecTarget } from '../kube/workload-pod.ts';
 import { redactSecrets } from '../redact.ts';
 import { defineFunction } from './define-function.ts';
@@ -12,18 +12,17 @@ import type { BlueprintFunction } from './types.ts';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * Exec has no environment of its own, and argv is visible (API server audit log, `ps` in
- * the pod): variables travel on stdin instead, as `NAME=value` lines ended by an empty
- * line, which this `sh` wrapper exports before it replaces itself with the command. The
- * rest of stdin (`stdin`/`stdinFrom`) follows untouched (`read` takes one byte at a time
- * from a pipe).
+ * Every command runs under a small `sh` wrapper. It reports the command's PID first (a
+ * cancel kills it with a second exec: closing the stream does not stop it). And, since exec
+ * has no environment of its own and argv is visible (API server audit log, `ps` in the
+ * pod), variables travel on stdin as `NAME=value` lines ended by an empty line, which the
+ * wrapper exports before it replaces itself with the command; the rest of stdin
+ * (`stdin`/`stdinFrom`) follows untouched (`read` takes one byte at a time from a pipe).
  */
-const ENV_WRAPPER = [
-  'sh',
-  '-c',
-  'while IFS= read -r kv && [ -n "$kv" ]; do export "$kv"; done; exec "$@"',
-  'lifeboat-env',
-];
+export function wrapCommand(command: readonly string[], withEnv: boolean): string[] {
+  const readEnv = withEnv ? 'while IFS= read -r kv && [ -n "$kv" ]; do export "$kv"; done; ' : '';
+  return ['sh', '-c', `${PID_LINE}; ${readEnv}exec "$@"`, 'lifeboat-exec', ...command];
+}
 
 /** The stdin preamble carrying `env`; values may not contain a newline. */
 export function envPreamble(env: Readonly<Record<string, string>>, phase: string): Buffer | undefined {
@@ -82,7 +81,7 @@ export function makeKubeExecFunction(kubeConfig: () => KubeConfig = loadDefault)
         throw new UsageError('kubeExec: give stdin or stdinFrom, not both', { phase });
       const { env, secrets } = commandEnvironment(args, ctx.workload.credentials);
       const preamble = envPreamble(env, phase);
-      const argv = preamble ? [...ENV_WRAPPER, ...args.command] : args.command;
+      const argv = wrapCommand(args.command, preamble !== undefined);
       const printable = redactSecrets(printableCommand(args.command), secrets);
 
       const kc = kubeConfig();
@@ -115,6 +114,7 @@ export function makeKubeExecFunction(kubeConfig: () => KubeConfig = loadDefault)
           ...(stdin && { stdin }),
           ...(out && { stdout: out }),
           signal: ctx.signal,
+          reportsPid: true,
           onBytes: (n) => {
             bytes += n;
             ctx.progress.bytes(n);
@@ -139,8 +139,8 @@ export function makeKubeExecFunction(kubeConfig: () => KubeConfig = loadDefault)
 
 /**
  * Run a command inside the database's pod (`kubectl exec` through the API server). argv
- * is an array; `env`/`credentialsEnv` reach the command on stdin (never argv, which the API
- * server's audit log and the pod's `ps` show) and need `sh` in the container. Needs
+ * is an array, run under `sh` (the container needs one); `env`/`credentialsEnv` reach the
+ * command on stdin (never argv, which the API server's audit log and the pod's `ps` show). Needs
  * `get` on pods and `create`/`get` on pods/exec (chart: `rbac.podExec=true`).
  */
 export const kubeExecFunction = makeKubeExecFunction();

@@ -55,6 +55,27 @@ export interface PodExecRequest extends ExecTarget {
   readonly signal: AbortSignal;
   /** Called with each stdout/stdin chunk size, for progress. */
   readonly onBytes?: (n: number) => void;
+  /**
+   * The command first writes `lifeboat-exec-pid=<pid>` as a line on stderr (see
+   * `PID_LINE`); a cancel then also kills that process with a second exec, since closing
+   * the stream does not stop a command (kubelets leave exec'd processes running).
+   */
+  readonly reportsPid?: boolean;
+}
+
+/** The shell line that reports the command's PID (it keeps it across `exec "$@"`). */
+export const PID_LINE = `printf 'lifeboat-exec-pid=%s\\n' "$$" >&2`;
+const PID_PATTERN = /^lifeboat-exec-pid=(\d+)$/;
+
+/** TERM, up to 5 s, then KILL: a second exec that stops a cancelled command. */
+function stopCommand(pid: string): string[] {
+  return [
+    'sh',
+    '-c',
+    'kill -TERM "$1" 2>/dev/null || exit 0; for i in 1 2 3 4 5; do sleep 1; kill -0 "$1" 2>/dev/null || exit 0; done; kill -KILL "$1" 2>/dev/null; exit 0',
+    'lifeboat-stop',
+    pid,
+  ];
 }
 
 export interface PodExecResult {
@@ -158,8 +179,24 @@ export async function execInPod(kc: KubeConfig, req: PodExecRequest): Promise<Po
       else callback();
     },
   });
+  // The PID line, when asked for, is the first line on stderr: taken out of the tail.
+  let pid: string | undefined;
+  let head: Buffer | undefined = req.reportsPid ? Buffer.alloc(0) : undefined;
   const stderrSink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
+      if (head !== undefined) {
+        head = Buffer.concat([head, chunk]);
+        const newline = head.indexOf(10);
+        if (newline < 0 && head.length < 256) {
+          callback();
+          return;
+        }
+        const line = newline < 0 ? '' : head.subarray(0, newline).toString('utf8');
+        const match = PID_PATTERN.exec(line);
+        pid = match?.[1];
+        chunk = match ? head.subarray(newline + 1) : head;
+        head = undefined;
+      }
       stderr.push(chunk);
       callback();
     },
@@ -229,7 +266,10 @@ export async function execInPod(kc: KubeConfig, req: PodExecRequest): Promise<Po
     signal.removeEventListener('abort', onAbort);
     stdin?.destroy();
   }
-  if (signal.aborted) throw new CancelledError(`${req.printable} was cancelled`, { cause: signal.reason });
+  if (signal.aborted) {
+    const stopped = pid === undefined ? '' : `; ${await stop(kc, req, pid)}`;
+    throw new CancelledError(`${req.printable} was cancelled${stopped}`, { cause: signal.reason });
+  }
   if (!status) {
     const lost = new LifeboatError('the exec stream closed without an exit status');
     stdout.destroy(lost);
@@ -244,4 +284,19 @@ export async function execInPod(kc: KubeConfig, req: PodExecRequest): Promise<Po
   }
   if (streamError) throw streamError;
   return { stdoutTail: stdoutTail.text(), stderrTail: stderr.text() };
+}
+
+/** Kill a cancelled command's process with a second exec; says what happened, never throws. */
+async function stop(kc: KubeConfig, target: ExecTarget, pid: string): Promise<string> {
+  try {
+    await execInPod(kc, {
+      ...target,
+      command: stopCommand(pid),
+      printable: `kill ${pid}`,
+      signal: AbortSignal.timeout(30_000),
+    });
+    return `stopped process ${pid} in the container`;
+  } catch (error) {
+    return `could not stop process ${pid} in the container: ${(error as Error).message}`;
+  }
 }

@@ -7,6 +7,7 @@
  * - a blueprint whose phases all run in the pod backs up a real PostgreSQL database
  *   (`pg_dump` streamed into the repository), restores it into another (`pg_restore` fed
  *   from the repository) and verifies: fingerprints equal;
+ * - the pod found from the workload (its StatefulSet pod name, else the owner's selector);
  * - a failing command: a typed error with the exit code, the pod, the container and the
  *   stderr tail, without the password;
  * - an identity without `pods/exec` is refused with a clear error; the chart's controller
@@ -17,6 +18,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapters } from '../../../adapters/index.ts';
 import { loadBlueprintText } from '../../../engine/blueprint/index.ts';
@@ -319,6 +321,7 @@ describe('kubeExec: commands in the database pod through pods/exec', () => {
     expect(e.message).toContain('exited 3');
     expect(e.message).toContain('no table here; password is ***');
     expect(e.message).not.toContain(pg.password);
+    expect(e.message).not.toContain('lifeboat-exec-pid');
 
     // The environment reached the command (by stdin), the container is chosen by name,
     // and stdout comes back when it is not stored.
@@ -335,6 +338,19 @@ describe('kubeExec: commands in the database pod through pods/exec', () => {
     );
   });
 
+  it("finds the pod through the owner's selector when the primary is a Service; names a missing container", async () => {
+    const { fn, ctx } = context(() => kc);
+    const viaService: FunctionContext = {
+      ...ctx,
+      workload: { ...ctx.workload, primary: { ...ctx.workload.primary, host: `pg.${NS}.svc` } },
+    };
+    const ok = await fn.exec({ command: ['true'] }, viaService);
+    expect([ok.pod, ok.container]).toEqual(['pg-0', 'postgres']);
+    await expect(fn.exec({ command: ['true'], container: 'nope' }, ctx)).rejects.toThrow(
+      `kubeExec: pod ${NS}/pg-0 has no container nope; it has: postgres, metrics`,
+    );
+  });
+
   it('cancellation closes the stream and stops the command', async () => {
     const controller = new AbortController();
     const { fn, ctx } = context(() => kc, controller.signal);
@@ -342,9 +358,19 @@ describe('kubeExec: commands in the database pod through pods/exec', () => {
     setTimeout(() => {
       controller.abort(new Error('phase timeout'));
     }, 1_500);
-    const error = await fn.exec({ command: ['sleep', '60'] }, ctx).catch((e: unknown) => e);
+    // A duration no other process uses, to find this command among the node's processes.
+    const marker = `61.${suffix.replace(/\D/g, '') || '7'}`;
+    const error = await fn.exec({ command: ['sleep', marker] }, ctx).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CancelledError);
+    expect((error as Error).message).toMatch(/was cancelled; stopped process \d+ in the container/);
     expect(Date.now() - started).toBeLessThan(20_000);
+    // Closing the stream alone leaves the command running (as kubelets do): a second exec
+    // killed it.
+    const running = async () =>
+      (await execa('pgrep', ['-f', `sleep ${marker}`], { reject: false })).exitCode === 0;
+    const deadline = Date.now() + 15_000;
+    while ((await running()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(await running()).toBe(false);
   });
 
   it('RBAC: an identity without pods/exec is refused clearly; the chart role with rbac.podExec=true suffices', async () => {

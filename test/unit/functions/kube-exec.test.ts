@@ -6,7 +6,7 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../engine/errors.ts';
-import { envPreamble } from '../../../engine/functions/kube-exec.ts';
+import { envPreamble, wrapCommand } from '../../../engine/functions/kube-exec.ts';
 import { exitCodeOf } from '../../../engine/kube/pod-exec.ts';
 import { pickRunningPod, podFromPrimaryHost, type PodLike } from '../../../engine/kube/workload-pod.ts';
 
@@ -29,17 +29,10 @@ describe('kubeExec environment preamble', () => {
     expect(() => envPreamble({ 'A-B': '1' }, 'dump')).toThrow('"A-B" is not valid');
   });
 
-  it('the sh wrapper exports the variables and hands the rest of stdin to the command untouched', async () => {
-    const { stdout } = await execa(
+  it('the sh wrapper reports its PID, exports the variables and hands the rest of stdin to the command untouched', async () => {
+    const result = await execa(
       'sh',
-      [
-        '-c',
-        'while IFS= read -r kv && [ -n "$kv" ]; do export "$kv"; done; exec "$@"',
-        'lifeboat-env',
-        'sh',
-        '-c',
-        'printf "%s|%s|" "$A" "$B"; cat',
-      ],
+      wrapCommand(['sh', '-c', 'printf "%s|%s|" "$A" "$B"; cat; echo "pid $$" >&2'], true).slice(1),
       {
         input: Buffer.concat([
           envPreamble({ A: 'x y', B: "it's $HOME" }, 'p') ?? Buffer.alloc(0),
@@ -47,7 +40,16 @@ describe('kubeExec environment preamble', () => {
         ]),
       },
     );
-    expect(stdout).toBe("x y|it's $HOME|line1\n\nline3");
+    expect(result.stdout).toBe("x y|it's $HOME|line1\n\nline3");
+    // The PID it reports is the command's own (exec keeps it).
+    const [first, second] = result.stderr.split('\n');
+    expect(first).toMatch(/^lifeboat-exec-pid=\d+$/);
+    expect(second).toBe(`pid ${first?.split('=')[1] ?? ''}`);
+  });
+
+  it('without variables, the wrapper leaves stdin alone', async () => {
+    const result = await execa('sh', wrapCommand(['cat'], false).slice(1), { input: '\nA=1\n' });
+    expect(result.stdout).toBe('\nA=1');
   });
 });
 
