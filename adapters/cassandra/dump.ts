@@ -24,13 +24,27 @@ import {
 import { listKeyspaces, readKeyspace, type KeyspaceSchema } from './catalog.ts';
 import { connect, resolveTarget, run, type CassandraTarget } from './connect.ts';
 import { loadHash, RowSum } from './row-hash.ts';
-import { ScanStats, TableScan } from './scan.ts';
+import { firstPages, interleave, ScanStats, TableScan } from './scan.ts';
 import type { TableSpec } from './table-spec.ts';
 import { dumpSnapshot } from './snapshot-capture.ts';
 import { splitRing, type TokenSplit } from './token-splits.ts';
 
 /** Token-range splits per stream: enough that one slow range does not idle the others. */
 export const SPLITS_PER_STREAM = 4;
+
+/**
+ * Token ranges read concurrently into one split artifact (`interleave`). Pages of one
+ * range are sequential (each needs the previous one's paging state) and the client
+ * encodes a page only as it arrives, so a single range leaves the server idle while the
+ * client works; two per stream keep both sides busy.
+ */
+export const RANGES_PER_SPLIT = 2;
+
+/** The ranges of each split: `count` splits of the ring, each cut into `lanes` ranges. */
+export function splitRanges(count: number, lanes = RANGES_PER_SPLIT): TokenSplit[][] {
+  const ranges = splitRing(count * lanes);
+  return Array.from({ length: count }, (_, i) => ranges.slice(i * lanes, (i + 1) * lanes));
+}
 
 export const MURMUR3 = 'org.apache.cassandra.dht.Murmur3Partitioner';
 
@@ -66,7 +80,8 @@ export async function serverInfo(
 interface SplitJob {
   readonly table: TableSpec;
   readonly index: number;
-  readonly split: TokenSplit | undefined;
+  /** Its token ranges; `[undefined]`: the whole table (non-Murmur3 partitioners). */
+  readonly ranges: readonly (TokenSplit | undefined)[];
 }
 
 /** The CQL file of one keyspace's schema, loadable with cqlsh. */
@@ -112,10 +127,10 @@ export async function dump(
       await sink.put(schemaArtifact(ks.name), once(Buffer.from(schemaScript(ks))), { keyspace: ks.name });
     }
 
-    const splits: (TokenSplit | undefined)[] =
-      server.partitioner === MURMUR3 ? splitRing(streams * SPLITS_PER_STREAM) : [undefined];
+    const splits: (TokenSplit | undefined)[][] =
+      server.partitioner === MURMUR3 ? splitRanges(streams * SPLITS_PER_STREAM) : [[undefined]];
     const jobs: SplitJob[] = keyspaces.flatMap((ks) =>
-      ks.tables.flatMap((table) => splits.map((split, index) => ({ table, index, split }))),
+      ks.tables.flatMap((table) => splits.map((ranges, index) => ({ table, index, ranges }))),
     );
     const hash = await loadHash();
     const sums = new Map<string, RowSum>();
@@ -131,19 +146,21 @@ export async function dump(
             signal.throwIfAborted();
             const key = `${job.table.keyspace}.${job.table.name}`;
             const stats = new ScanStats();
-            const scan = new TableScan(client, target, job.table, job.split, {
+            const scanOptions = {
               signal,
               hash,
               stats,
-              onPage: (rows, bytes) => {
+              onPage: (rows: number, bytes: number) => {
                 options.progress.rows(rows);
                 options.progress.bytes(bytes);
               },
-            });
-            const first = await scan.page();
-            if (first.rows > 0 || first.pageState) {
+            };
+            const firsts = await firstPages(
+              job.ranges.map((range) => new TableScan(client, target, job.table, range, scanOptions)),
+            );
+            if (firsts.some((f) => f.page.rows > 0 || f.page.pageState)) {
               const name = dataArtifact(job.table.keyspace, job.table.name, job.index);
-              const body = scan.pages(first);
+              const body = interleave(firsts);
               await sink.put(name, body, {
                 keyspace: job.table.keyspace,
                 table: job.table.name,
@@ -214,6 +231,7 @@ export async function dump(
         method: 'driver token-range scan',
         streams: String(streams),
         splits: String(splits.length),
+        ranges: String(splits.flat().length),
         consistency:
           'per-node, no global cut: each token range is read at LOCAL_QUORUM when its pages are fetched',
         preserved: PRESERVED,

@@ -6,10 +6,10 @@
 import type { Fingerprint, TableFingerprint, Workload } from '../../engine/model/index.ts';
 import { listKeyspaces, readKeyspace } from './catalog.ts';
 import { withClient, resolveTarget } from './connect.ts';
-import { MURMUR3, serverInfo, SPLITS_PER_STREAM } from './dump.ts';
+import { MURMUR3, serverInfo, splitRanges, SPLITS_PER_STREAM } from './dump.ts';
 import { loadHash, RowSum } from './row-hash.ts';
-import { ScanStats, TableScan } from './scan.ts';
-import { splitRing, type TokenSplit } from './token-splits.ts';
+import { firstPages, interleave, ScanStats, TableScan } from './scan.ts';
+import type { TokenSplit } from './token-splits.ts';
 
 /** Streams a live fingerprint reads with. */
 export const FINGERPRINT_STREAMS = 2;
@@ -26,8 +26,8 @@ export async function fingerprint(
     async (client) => {
       const server = await serverInfo(client, target);
       const hash = await loadHash();
-      const splits: (TokenSplit | undefined)[] =
-        server.partitioner === MURMUR3 ? splitRing(FINGERPRINT_STREAMS * SPLITS_PER_STREAM) : [undefined];
+      const splits: (TokenSplit | undefined)[][] =
+        server.partitioner === MURMUR3 ? splitRanges(FINGERPRINT_STREAMS * SPLITS_PER_STREAM) : [[undefined]];
       const out: Record<string, TableFingerprint> = {};
       for (const name of await listKeyspaces(client, target, options.databases ?? workload.databases)) {
         const ks = await readKeyspace(client, target, name);
@@ -37,15 +37,15 @@ export async function fingerprint(
           await Promise.all(
             Array.from({ length: FINGERPRINT_STREAMS }, async () => {
               for (let i = next++; i < splits.length; i = next++) {
-                const split = splits[i];
+                const ranges = splits[i] ?? [];
                 const stats = new ScanStats();
-                const scan = new TableScan(client, target, table, split, {
-                  signal: options.signal,
-                  hash,
-                  stats,
-                  lines: false,
-                });
-                for (let page = await scan.page(); page.pageState;) page = await scan.page(page.pageState);
+                const scanOptions = { signal: options.signal, hash, stats, lines: false };
+                const firsts = await firstPages(
+                  ranges.map((range) => new TableScan(client, target, table, range, scanOptions)),
+                );
+                for await (const _chunk of interleave(firsts)) {
+                  // Only the hash is wanted (no lines are kept).
+                }
                 sum.merge(stats.sum);
               }
             }),

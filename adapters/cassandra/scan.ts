@@ -49,7 +49,7 @@ export interface EncodedPage {
 /**
  * The scan of one split (or a whole table when `split` is undefined). The static cells of
  * a partition are stored on its first row in this scan only, so pages must be read in
- * order: `page` for the first, then `pages` for the rest.
+ * order, one after the other (`interleave` does).
  */
 export class TableScan {
   private lastPartition: string | undefined;
@@ -136,19 +136,40 @@ export class TableScan {
       );
     });
   }
+}
 
-  /**
-   * The chunks of `first` and of every following page; the next page is read (and
-   * encoded) while the consumer takes the current one.
-   */
-  async *pages(first: EncodedPage): AsyncGenerator<Buffer> {
-    let page: EncodedPage | undefined = first;
-    while (page !== undefined) {
-      const next: Promise<EncodedPage> | undefined = page.pageState ? this.page(page.pageState) : undefined;
-      // Keep a rejected read-ahead from being reported as unhandled while this page is taken.
-      next?.catch(() => undefined);
-      yield* page.chunks;
-      page = next === undefined ? undefined : await next;
-    }
+/** A scan and its first page, read before deciding whether an artifact is needed. */
+export interface FirstPage {
+  readonly scan: TableScan;
+  readonly page: EncodedPage;
+}
+
+/** Start several scans: their first pages, read concurrently. */
+export function firstPages(scans: readonly TableScan[]): Promise<FirstPage[]> {
+  return Promise.all(scans.map(async (scan) => ({ scan, page: await scan.page() })));
+}
+
+/**
+ * The chunks of several scans (disjoint token ranges) written into one artifact: each
+ * scan always has its next page in flight, and pages are taken in the order they
+ * arrive. So one artifact stream keeps `firsts.length` range queries busy on the server
+ * while the client encodes, with at most two pages per scan in memory. The rows of one
+ * partition (always within one range) keep their order.
+ */
+export async function* interleave(firsts: readonly FirstPage[]): AsyncGenerator<Buffer> {
+  const inFlight = new Map<TableScan, Promise<FirstPage>>();
+  const read = (scan: TableScan, pageState: string): void => {
+    const p = scan.page(pageState).then((page) => ({ scan, page }));
+    // Keep a rejection from being reported as unhandled before it is awaited.
+    p.catch(() => undefined);
+    inFlight.set(scan, p);
+  };
+  for (const { scan, page } of firsts) if (page.pageState) read(scan, page.pageState);
+  for (const { page } of firsts) yield* page.chunks;
+  while (inFlight.size > 0) {
+    const { scan, page } = await Promise.race(inFlight.values());
+    inFlight.delete(scan);
+    if (page.pageState) read(scan, page.pageState);
+    yield* page.chunks;
   }
 }
