@@ -21,10 +21,20 @@ export interface LongLike {
 export function longText(raw: LongLike): string {
   const { high, low } = raw as { high?: unknown; low?: unknown };
   if (typeof high === 'number' && typeof low === 'number' && high >= -0x200000 && high < 0x200000) {
-    return String(high * 4294967296 + (low >>> 0));
+    // The cells of one row (one INSERT) mostly share their write time: reuse the text.
+    if (high !== lastHigh || low !== lastLow) {
+      lastHigh = high;
+      lastLow = low;
+      lastText = String(high * 4294967296 + (low >>> 0));
+    }
+    return lastText;
   }
   return raw.toString();
 }
+
+let lastHigh = 0;
+let lastLow = 0;
+let lastText = '0';
 
 /**
  * The largest write time offered (decimal texts of signed 64-bit integers), compared as
@@ -35,6 +45,7 @@ export class LatestWritetime {
   private text: string | undefined;
 
   offer(text: string): void {
+    if (text === this.text) return;
     const n = Number(text);
     if (
       n > this.num ||
@@ -148,9 +159,20 @@ export function nativeJson(kind: NativeKind, raw: unknown): string {
   }
 }
 
-function valueJson(col: ColumnSpec, raw: unknown): string {
+/** Each column's native kind, computed once per table (not per cell). */
+const kindCache = new WeakMap<TableSpec, readonly (NativeKind | undefined)[]>();
+
+function kindsOf(spec: TableSpec): readonly (NativeKind | undefined)[] {
+  let kinds = kindCache.get(spec);
+  if (kinds === undefined) {
+    kinds = spec.columns.map(nativeKind);
+    kindCache.set(spec, kinds);
+  }
+  return kinds;
+}
+
+function json(kind: NativeKind | undefined, raw: unknown): string {
   if (raw === null || raw === undefined) return 'null';
-  const kind = nativeKind(col);
   return kind === undefined ? (raw as string) : nativeJson(kind, raw);
 }
 
@@ -189,20 +211,32 @@ export function encodeRow(
   previousPartition: string | undefined,
   latest?: LatestWritetime,
 ): EncodedRow {
+  const kinds = kindsOf(spec);
   const nk = keyCount(spec);
-  const keys: string[] = [];
-  for (let i = 0; i < nk; i++) keys.push(valueJson(spec.columns[i] as ColumnSpec, values[i]));
-  const partition = keys.slice(0, spec.partitionKeys).join('\u001f');
+  let keyLine = '';
+  let canonical = '';
+  let partition = '';
+  for (let i = 0; i < nk; i++) {
+    const key = json(kinds[i], values[i]);
+    if (i > 0) {
+      keyLine += ',';
+      canonical += '\u001f';
+    }
+    keyLine += key;
+    canonical += key;
+    if (i === spec.partitionKeys - 1) partition = canonical;
+  }
+  canonical += '\u001e';
   const skipStatics = partition === previousPartition;
-  const cells: string[] = [];
-  let canonical = keys.join('\u001f') + '\u001e';
+  let cells = '';
   let v = nk;
   for (let i = nk; i < spec.columns.length; i++) {
     const col = spec.columns[i] as ColumnSpec;
-    const value = valueJson(col, values[v++]);
+    const value = json(kinds[i], values[v++]);
+    const sep = cells === '' ? '' : ',';
     if (col.cell === 'counter') {
       canonical += value + '\u001e';
-      if (value !== 'null') cells.push(`[${i},${value}]`);
+      if (value !== 'null') cells += `${sep}[${i},${value}]`;
       continue;
     }
     const wtRaw = values[v++];
@@ -211,7 +245,7 @@ export function encodeRow(
       const wts = listText(wtRaw, timeText);
       canonical += `${value}\u001f${wts}\u001e`;
       if (value !== 'null' && !(skipStatics && col.kind === 'static')) {
-        cells.push(`[${i},${value},${wts},${col.ttl ? listText(ttlRaw, ttlText) : 'null'}]`);
+        cells += `${sep}[${i},${value},${wts},${col.ttl ? listText(ttlRaw, ttlText) : 'null'}]`;
       }
       continue;
     }
@@ -219,11 +253,7 @@ export function encodeRow(
     canonical += `${value}\u001f${wt}\u001e`;
     if (value === 'null') continue;
     if (wt !== 'null') latest?.offer(wt);
-    if (!(skipStatics && col.kind === 'static')) cells.push(`[${i},${value},${wt},${ttlText(ttlRaw)}]`);
+    if (!(skipStatics && col.kind === 'static')) cells += `${sep}[${i},${value},${wt},${ttlText(ttlRaw)}]`;
   }
-  return {
-    line: `[[${keys.join(',')}],[${cells.join(',')}]]`,
-    canonical,
-    partition,
-  };
+  return { line: `[[${keyLine}],[${cells}]]`, canonical, partition };
 }
