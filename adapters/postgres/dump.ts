@@ -63,17 +63,11 @@ export async function dump(
 ): Promise<CaptureResult> {
   try {
     if (options.strategy === 'replica-snapshot') {
-      // Physical: the standby's data directory, named by an annotation (a PVC later).
+      // Physical: the standby's data directory, named by an annotation (a PVC later), else
+      // its own data_directory setting (Lifeboat running on the standby's host).
       const dataDir = workload.annotations[REPLICA_DATA_DIR_ANNOTATION];
-      if (!dataDir) {
-        throw new AdapterError(
-          'postgres',
-          `replica-snapshot needs the standby's data directory: annotate the workload with ${REPLICA_DATA_DIR_ANNOTATION}`,
-          { workload: workload.name },
-        );
-      }
       return await captureReplicaSnapshot(workload, sink, {
-        dataDir,
+        ...(dataDir ? { dataDir } : {}),
         signal: options.signal,
         ...(workload.databases.length > 0 ? { databases: workload.databases } : {}),
       });

@@ -12,6 +12,7 @@ import { prepareCutSession } from './cut-session.ts';
 import { freeze } from './freeze.ts';
 import { load } from './load.ts';
 import { probe } from './probe.ts';
+import { restoreDataDir } from './restore-data-dir.ts';
 import { pinSnapshotOn, resolveDatabases } from './snapshot.ts';
 import { startVolumeBackup } from './volume-backup.ts';
 
@@ -43,6 +44,8 @@ export const postgresAdapter = {
   probe: (workload, _signal) => probe(workload),
   dump,
   load,
+  /** A physical capture (replica-snapshot) into an empty data directory, set to recover to its LSN and promote. */
+  restoreDataDir,
   freeze: (workload, options) => freeze(workload, options),
   /**
    * Pin one exported snapshot per database on the primary, or on the first replica when

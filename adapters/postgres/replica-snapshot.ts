@@ -7,13 +7,14 @@
  * the data directory must be readable by this process.
  */
 import { spawn } from 'node:child_process';
-import { appendFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, appendFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AdapterError } from '../../engine/errors.ts';
 import type { Fingerprint, Marker, Workload } from '../../engine/model/index.ts';
-import type { ArtifactSink, ArtifactSource } from '../types.ts';
+import type { ArtifactSink, ArtifactSource, ProgressSink } from '../types.ts';
 import { quoteLiteral } from './canonical.ts';
 import { connect, type ConnectionTarget } from './connection.ts';
 import { adapterError } from './errors.ts';
@@ -34,8 +35,11 @@ const EXCLUDE = [
 ];
 
 export interface ReplicaSnapshotOptions {
-  /** The standby's data directory (PGDATA) as this process sees it. */
-  readonly dataDir: string;
+  /**
+   * The standby's data directory (PGDATA) as this process sees it.
+   * @default the standby's own `data_directory` setting (Lifeboat on the standby's host)
+   */
+  readonly dataDir?: string;
   readonly signal: AbortSignal;
   /** Longest wait for replay to pause. @default 30000 */
   readonly pauseTimeoutMs?: number;
@@ -78,6 +82,8 @@ export async function captureReplicaSnapshot(
         },
       );
     }
+    const dataDir = options.dataDir ?? (await standbyDataDir(session));
+    await checkReadable(dataDir, `${endpoint.host}:${endpoint.port}`);
     await session.query('SELECT pg_catalog.pg_wal_replay_pause()');
     paused = true;
     const deadline = performance.now() + (options.pauseTimeoutMs ?? 30_000);
@@ -105,7 +111,7 @@ export async function captureReplicaSnapshot(
       endpoint: 'replica',
       ...(options.databases ? { databases: options.databases } : {}),
     });
-    await streamTar(options.dataDir, sink, options.signal);
+    await streamTar(dataDir, sink, options.signal);
     const stop = await session.query<{ lsn: string; labelfile: string; spcmapfile: string }>(
       'SELECT lsn::text AS lsn, labelfile, spcmapfile FROM pg_catalog.pg_backup_stop(false)',
     );
@@ -129,6 +135,33 @@ export async function captureReplicaSnapshot(
   } finally {
     if (paused) await session.query('SELECT pg_catalog.pg_wal_replay_resume()').catch(() => {});
     await session.end().catch(() => {});
+  }
+}
+
+/** The standby's `data_directory` (needs superuser or pg_read_all_settings). */
+async function standbyDataDir(session: Awaited<ReturnType<typeof connect>>): Promise<string> {
+  const r = await session.query<{ dir: string | null }>(
+    "SELECT pg_catalog.current_setting('data_directory', true) AS dir",
+  );
+  const dir = r.rows[0]?.dir ?? '';
+  if (dir === '') {
+    throw new AdapterError(
+      'postgres',
+      "replica-snapshot: cannot read the standby's data_directory setting (needs superuser or pg_read_all_settings); name it with the annotation lifeboat.dev/replica-data-dir",
+    );
+  }
+  return dir;
+}
+
+/** Fails clearly unless `dataDir` is a readable PostgreSQL data directory here. */
+async function checkReadable(dataDir: string, server: string): Promise<void> {
+  try {
+    await access(join(dataDir, 'PG_VERSION'), constants.R_OK);
+  } catch (error) {
+    throw new AdapterError(
+      'postgres',
+      `replica-snapshot on ${server}: data directory ${dataDir} is not readable here (${(error as Error).message}); Lifeboat copies it, so it must run where the standby's data directory is readable, or name it with the annotation lifeboat.dev/replica-data-dir`,
+    );
   }
 }
 
@@ -160,17 +193,42 @@ async function streamTar(dataDir: string, sink: ArtifactSink, signal: AbortSigna
   if (code !== 0 && code !== 1) throw new Error(`tar exited ${code}: ${stderr}`);
 }
 
+export interface ReplicaSnapshotRestoreOptions {
+  /** Empty a non-empty `dataDir` first. Without it a non-empty directory is refused. @default false */
+  readonly force?: boolean;
+  readonly signal?: AbortSignal;
+  /** Told the stored bytes as they are extracted. */
+  readonly progress?: ProgressSink;
+}
+
+/** Make `dataDir` an empty directory (mode 0700, as the server wants it), or refuse unless `force`. */
+async function emptyTarget(dataDir: string, force: boolean): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const entries = await readdir(dataDir);
+  if (entries.length > 0 && !force) {
+    throw new AdapterError(
+      'postgres',
+      `restore target ${dataDir} is not empty (${String(entries.length)} entries); use --force to overwrite it`,
+    );
+  }
+  for (const e of entries) await rm(join(dataDir, e), { recursive: true, force: true });
+}
+
 /**
- * Prepare `dataDir` (empty or missing) from a replica snapshot so that a server started
- * on it recovers to the captured LSN and promotes. Starting it is the caller's job.
+ * Prepare `dataDir` (empty or missing; emptied first with `force`) from a replica snapshot
+ * so that a server started on it recovers to the captured LSN and promotes. Starting it is
+ * the caller's job.
  */
 export async function restoreReplicaSnapshot(
   source: ArtifactSource,
   dataDir: string,
+  options: ReplicaSnapshotRestoreOptions = {},
 ): Promise<{ lsn: string }> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  if ((await readdir(dataDir)).length > 0)
-    throw new AdapterError('postgres', `restore target ${dataDir} is not empty`);
+  const artifacts = await source.list();
+  if (!artifacts.includes(REPLICA_SNAPSHOT_ARTIFACT) || !artifacts.includes(DATADIR_ARTIFACT)) {
+    throw new AdapterError('postgres', 'this capture is not a PostgreSQL physical replica snapshot');
+  }
+  await emptyTarget(dataDir, options.force ?? false);
   const chunks: Buffer[] = [];
   for await (const c of source.open(REPLICA_SNAPSHOT_ARTIFACT)) chunks.push(Buffer.from(c as Uint8Array));
   const info = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
@@ -178,16 +236,35 @@ export async function restoreReplicaSnapshot(
     labelFile: string;
     spcmapFile: string;
   };
-  const tar = spawn('tar', ['-C', dataDir, '-xf', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const tar = spawn('tar', ['-C', dataDir, '-xf', '-'], {
+    stdio: ['pipe', 'ignore', 'pipe'],
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  let stderr = '';
+  tar.stderr.setEncoding('utf8');
+  tar.stderr.on('data', (d: string) => {
+    stderr = (stderr + d).slice(-2000);
+  });
   const exited = new Promise<number>((resolve) => {
     tar.on('close', (code) => {
       resolve(code ?? -1);
     });
   });
-  await pipeline(source.open(DATADIR_ARTIFACT), tar.stdin);
+  tar.on('error', () => undefined); // an abort kills it; the pipeline or the exit code reports it
+  const stream = source.open(DATADIR_ARTIFACT);
+  const progress = options.progress;
+  if (progress) {
+    stream.on('data', (chunk: Buffer) => {
+      progress.bytes(chunk.length);
+    });
+  }
+  await pipeline(stream, tar.stdin);
   const code = await exited;
   if (code !== 0)
-    throw new AdapterError('postgres', `extracting the data directory failed (tar exited ${code})`);
+    throw new AdapterError(
+      'postgres',
+      `extracting the data directory failed (tar exited ${code}): ${stderr}`,
+    );
   await writeFile(join(dataDir, 'backup_label'), info.labelFile);
   if (info.spcmapFile) await writeFile(join(dataDir, 'tablespace_map'), info.spcmapFile);
   await rm(join(dataDir, 'standby.signal'), { force: true });
