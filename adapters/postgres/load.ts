@@ -62,7 +62,7 @@ async function loadOnce(target: Workload, source: ArtifactSource, options: Resto
   if ((await source.list()).includes(REPLICA_SNAPSHOT_ARTIFACT)) {
     throw new AdapterError(
       'postgres',
-      'this capture is a physical replica snapshot: restore it into an empty data directory with restoreReplicaSnapshot and start a server on it',
+      'this capture is a physical replica snapshot: restore it into an empty data directory (lifeboat restore ID --to NAME=file:///DIR, or restoreReplicaSnapshot) and start a server on it',
       { workload: target.name },
     );
   }
