@@ -4,6 +4,7 @@
  * Backup and on every target workload; the status gets the backup id, size, write stall
  * and the guarantee each member got.
  */
+import { SNAPSHOT_CLASS_ANNOTATION } from '../kube/volume-snapshots/choose-class.ts';
 import { toApplication } from '../kube/index.ts';
 import { readPvcStorageClasses } from '../kube/storage-classes.ts';
 import { parseBackup, type BackupObject } from '../kube/api/v1alpha1/index.ts';
@@ -56,11 +57,22 @@ export function backupHandler(blueprints: () => ObjectCache): ActionKindHandler<
           'BackupStarted',
           `Backup ${o.metadata.name} started (application ${target.application})`,
         );
-      const application = toApplication({
+      const discovered = toApplication({
         name: target.application,
         namespace,
         workloads: target.workloads,
       });
+      // The Backup's (or its policy's) snapshot class wins over the workloads' annotation.
+      const snapshotClass = o.spec.snapshotClass;
+      const application = snapshotClass
+        ? {
+            ...discovered,
+            workloads: discovered.workloads.map((w) => ({
+              ...w,
+              annotations: { ...w.annotations, [SNAPSHOT_CLASS_ANNOTATION]: snapshotClass },
+            })),
+          }
+        : discovered;
       const consistency = o.spec.consistency ?? (target.workloads.length > 1 ? 'app' : 'member');
       let result;
       try {

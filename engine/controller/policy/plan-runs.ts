@@ -35,6 +35,7 @@ export interface PolicyView {
     readonly schedule: string;
     readonly timeZone?: string | undefined;
     readonly strategy?: string | undefined;
+    readonly snapshotClass?: string | undefined;
     readonly consistency?: string | undefined;
     readonly drill?: { readonly schedule: string } | undefined;
     readonly suspend?: boolean | undefined;
@@ -113,6 +114,7 @@ function runSpec(kind: RunKind, policy: PolicyView, app: ProtectedApplication): 
     ...(app.whole ? {} : { workloads: [...app.workloads] }),
     policy: policy.name,
     ...(spec.strategy ? { strategy: spec.strategy } : {}),
+    ...(spec.snapshotClass ? { snapshotClass: spec.snapshotClass } : {}),
     ...(spec.consistency ? { consistency: spec.consistency } : {}),
   };
 }

@@ -44,6 +44,13 @@ export const BackupPolicySpecSchema = z.strictObject({
     .optional()
     .describe('IANA time zone of `schedule`, e.g. `Europe/Paris`; default UTC.'),
   strategy: StrategySchema.optional(),
+  snapshotClass: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'freeze-snapshot: VolumeSnapshotClass for the PVCs of the workloads; default: their lifeboat.dev/snapshot-class annotation, else the default class of their CSI driver.',
+    ),
   consistency: ConsistencySchema.optional(),
   retention: RetentionSchema.optional(),
   drill: z

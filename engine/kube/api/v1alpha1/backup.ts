@@ -22,6 +22,13 @@ export const BackupSpecSchema = z.strictObject({
     .optional()
     .describe('The BackupPolicy that scheduled this backup, if any.'),
   strategy: StrategySchema.optional(),
+  snapshotClass: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'freeze-snapshot: VolumeSnapshotClass for the PVCs of the workloads; default: their lifeboat.dev/snapshot-class annotation, else the default class of their CSI driver.',
+    ),
   consistency: ConsistencySchema.optional(),
   blueprint: localRef('Blueprint')
     .optional()

@@ -216,6 +216,17 @@ describe('planPolicy: schedule', () => {
     });
   });
 
+  it('freeze-snapshot: the snapshot class goes into the Backup spec, only when set', () => {
+    const p = plan({
+      policy: aPolicy({ strategy: 'freeze-snapshot', snapshotClass: 'csi-gold' }),
+      applications: apps,
+    });
+    expect(p.create[0]?.spec).toMatchObject({ strategy: 'freeze-snapshot', snapshotClass: 'csi-gold' });
+    expect(plan({ policy: aPolicy(), applications: apps }).create[0]?.spec).not.toHaveProperty(
+      'snapshotClass',
+    );
+  });
+
   it('uses a hashed name when the plain one belongs to another policy/application pair', () => {
     const p = plan({
       policy: aPolicy(),
