@@ -19,7 +19,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cassandra from 'cassandra-driver';
@@ -239,6 +239,19 @@ try {
   console.log(describe("single-threaded paging export, the adapter's SELECT (+WRITETIME/TTL)", single));
   console.log(describe('adapter export (parallel splits, +WRITETIME/TTL per cell)', adapter));
   console.log(`adapter vs SELECT * baseline: ${(rate(adapter) / rate(star)).toFixed(2)}x`);
+  if (single.nodeCpuSeconds !== undefined && adapter.nodeCpuSeconds !== undefined) {
+    // Where the time goes. The single-threaded export runs node and client one after the
+    // other (its wall time is about their CPU summed); the parallel one can at best spread
+    // its node + client CPU over the cores. Their quotient estimates the ratio an
+    // otherwise idle machine allows.
+    const cores = availableParallelism();
+    const serial = single.cpuSeconds + single.nodeCpuSeconds;
+    const parallel = (adapter.cpuSeconds + adapter.nodeCpuSeconds) / cores;
+    console.log(
+      `cpu per 1000 rows: cassandra ${((1000 * adapter.nodeCpuSeconds) / adapter.rows).toFixed(3)} s, adapter client ${((1000 * adapter.cpuSeconds) / adapter.rows).toFixed(3)} s, single-threaded client ${((1000 * single.cpuSeconds) / single.rows).toFixed(3)} s; ` +
+        `ceiling on an idle ${cores}-core machine: export_vs_single ~ ${(serial / parallel).toFixed(2)}`,
+    );
+  }
   console.log(
     `cassandra export_vs_single=${(rate(adapter) / rate(single)).toFixed(2)} rss_mib=${adapter.rssMib}`,
   );
