@@ -191,6 +191,7 @@ describe('freeze-snapshot: PostgreSQL on a CSI volume, real snapshot machinery',
     const repository = await openRepository('repo');
     const writer = startWriter(source, DB);
     let written: number;
+    const phaseMs: string[] = [];
     let outcome: Awaited<ReturnType<typeof runBackup>>;
     try {
       await new Promise((r) => setTimeout(r, 300));
@@ -198,7 +199,12 @@ describe('freeze-snapshot: PostgreSQL on a CSI volume, real snapshot machinery',
         { application, options: { strategy: 'freeze-snapshot', freezeDeadline: '20s' }, storageClasses },
         await loadEngineSetup(),
         repository,
-        { signal: new AbortController().signal, onEvent: () => undefined },
+        {
+          signal: new AbortController().signal,
+          onEvent: (e) => {
+            if (e.type === 'phase.end') phaseMs.push(`${e.phase} ${Math.round(e.durationMs)}`);
+          },
+        },
       );
       await new Promise((r) => setTimeout(r, 300));
     } finally {
@@ -211,7 +217,7 @@ describe('freeze-snapshot: PostgreSQL on a CSI volume, real snapshot machinery',
     expect(windowMs).toBeDefined();
     expect(windowMs).toBeLessThan(10_000);
     console.log(
-      `freeze-snapshot: fence window ${windowMs} ms, snapshots ready ${member?.details.readyMs} ms later, writer rows ${written}, WAL segments ${member?.details.walSegments}`,
+      `freeze-snapshot: fence window ${windowMs} ms, snapshots ready ${member?.details.readyMs} ms later, writer rows ${written}, WAL segments ${member?.details.walSegments}; phases (ms): ${phaseMs.join(', ')}`,
     );
     expect(written).toBeGreaterThan(0);
     expect(member?.details.volumeSnapshotNamespace).toBe(NS);
