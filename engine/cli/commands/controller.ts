@@ -85,6 +85,9 @@ export function registerController(program: Command): void {
       const debug = command.optsWithGlobals<{ debug?: boolean }>().debug ?? false;
       const log = jsonLogger({ level: debug ? 'debug' : 'info' });
       const kubeConfig = loadKubeConfig(flags.kubeconfig);
+      // Blueprint functions that call the API (volume snapshots, kubeExec) load the default
+      // configuration: make it this one.
+      if (flags.kubeconfig) process.env.KUBECONFIG = flags.kubeconfig;
       const metrics = createMetrics();
       let synced = false;
       // Cluster mode reads with the caller's bearer token only: the kubeconfig gives the API

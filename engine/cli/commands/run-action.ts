@@ -46,6 +46,8 @@ export function registerRunAction(program: Command): void {
       };
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
+      // Blueprint functions that call the API (volume snapshots, kubeExec) load the default configuration.
+      if (flags.kubeconfig) process.env.KUBECONFIG = flags.kubeconfig;
       try {
         const result = await runActionOnce({
           kubeConfig: loadKubeConfig(flags.kubeconfig),
