@@ -20,10 +20,13 @@ import { postgresAdapter, prepareVolumeRestore } from '../../../adapters/postgre
 import { createKubeClient, discover, toApplication } from '../../../engine/kube/index.ts';
 import { readPvcStorageClasses } from '../../../engine/kube/storage-classes.ts';
 import {
+  cut,
+  resolveTargets,
   restoreVolumes,
   volumeSnapshotApi,
   type SnapshotRecord,
 } from '../../../engine/kube/volume-snapshots/index.ts';
+import { KubeError } from '../../../engine/kube/kube-client.ts';
 import { loadKubeConfig } from '../../../engine/kube/kube-client.ts';
 import { freezeWindowMs } from '../../../engine/metrics/index.ts';
 import type { Application, Workload } from '../../../engine/model/index.ts';
@@ -49,7 +52,8 @@ import {
   createService,
   createStatefulSet,
 } from './_cluster.ts';
-import { RawKube } from './_raw.ts';
+import { renderChart } from './_helm.ts';
+import { impersonatingKubeConfig, RawKube, type KubeObject } from './_raw.ts';
 
 const suffix = randomBytes(3).toString('hex');
 const NS = `lb-fsnap-${suffix}`;
@@ -341,5 +345,65 @@ describe('freeze-snapshot: PostgreSQL on a CSI volume, real snapshot machinery',
       await rig.setCreateDelay(0);
     }
     expect(existsSync(rig.root)).toBe(true);
+  }, 300_000);
+
+  it("RBAC: the chart's controller role with rbac.volumeSnapshots=true suffices for capture and restore; without it the API refuses", async () => {
+    const roleOf = async (set: string[]) => {
+      const objects = await renderChart('lifeboat', 'lifeboat-system', { set });
+      const role = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name === 'lifeboat-controller');
+      if (!role) throw new Error('the chart renders no lifeboat-controller ClusterRole');
+      return role;
+    };
+    const apply = async (object: KubeObject) => {
+      const res = await raw.apply(object);
+      if (res.status >= 300)
+        throw new Error(`${object.kind} ${object.metadata.name}: ${res.status} ${JSON.stringify(res.body)}`);
+    };
+    const bindings: [string, string[]][] = [
+      [`lb-snap-${suffix}`, ['rbac.volumeSnapshots=true']],
+      [`lb-nosnap-${suffix}`, []],
+    ];
+    for (const [name, set] of bindings) {
+      await apply({ ...(await roleOf(set)), metadata: { name } });
+      await apply({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+        subjects: [{ kind: 'ServiceAccount', name, namespace: 'lifeboat-system' }],
+      });
+    }
+    const admin = loadKubeConfig(kube.kubeconfig);
+    const as = (name: string) =>
+      volumeSnapshotApi(impersonatingKubeConfig(admin, `system:serviceaccount:lifeboat-system:${name}`));
+
+    const refused = await resolveTargets(as(`lb-nosnap-${suffix}`), { namespace: NS, pvcs: [PVC] }).catch(
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(KubeError);
+    expect((refused as KubeError).status).toBe(403);
+
+    const api = as(`lb-snap-${suffix}`);
+    const targets = await resolveTargets(api, { namespace: NS, pvcs: [PVC] });
+    const set = await cut(api, {
+      namespace: NS,
+      targets,
+      backupId: `rbac-${suffix}`,
+      labels: {},
+      deadlineMs: 30_000,
+      signal: new AbortController().signal,
+    });
+    const records = await set.waitReady(60_000, new AbortController().signal);
+    expect(records[0]?.snapshotHandle).toBeTruthy();
+    const ns = `lb-fsnap-rbac-${suffix}`;
+    await createNamespace(connect(kube.kubeconfig), ns);
+    const restoredPvcs = await restoreVolumes(api, {
+      records,
+      targetNamespace: ns,
+      placements: [{ source: PVC, target: PVC, storageClass: rig.storageClass }],
+      backupId: `rbac-${suffix}`,
+    });
+    expect(restoredPvcs.map((v) => [v.pvc, v.imported])).toEqual([[PVC, true]]);
+    await set.deleteAll();
   }, 300_000);
 });
