@@ -122,6 +122,13 @@ function dataDirTarget(member: ManifestMember, request: RestoreRequest): MemberT
 }
 
 function targetFor(member: ManifestMember, request: RestoreRequest): MemberTarget {
+  if (member.details.strategy === 'freeze-snapshot') {
+    // Its data is in VolumeSnapshots, not in the repository: no logical load can restore it.
+    throw new UsageError(
+      `member "${member.name}" is a freeze-snapshot capture (VolumeSnapshots ${member.details.volumeSnapshots ?? '?'} in namespace ${member.details.volumeSnapshotNamespace ?? '?'}): restore it as PVCs from those snapshots (engine/kube/volume-snapshots restoreVolumes), then write its backup label and WAL into the volume before PostgreSQL starts; lifeboat restore does not do this yet`,
+      { workload: member.name },
+    );
+  }
   if (PHYSICAL_STRATEGIES.includes(member.details.strategy ?? 'logical'))
     return dataDirTarget(member, request);
   const url = request.targets[member.name] ?? member.details.endpoint;

@@ -32,6 +32,7 @@ import { freezeWindowMs } from '../../../engine/metrics/index.ts';
 import type { Application, Workload } from '../../../engine/model/index.ts';
 import { LocalStore, Repository } from '../../../engine/repository/index.ts';
 import { runBackup } from '../../../engine/runs/backup.ts';
+import { runRestore } from '../../../engine/runs/restore.ts';
 import { loadEngineSetup } from '../../../engine/runs/engine-setup.ts';
 import { mapRestoreTargets } from '../../../engine/runs/restore-mapping.ts';
 import {
@@ -280,6 +281,26 @@ describe('freeze-snapshot: PostgreSQL on a CSI volume, real snapshot machinery',
       signal: new AbortController().signal,
     });
     expect(after).toEqual(member?.fingerprint);
+
+    // `lifeboat restore` is not wired for it yet: it refuses clearly instead of loading nothing.
+    await expect(
+      runRestore(
+        {
+          backupId: outcome.manifest.backupId,
+          only: [],
+          targets: {},
+          force: false,
+          verify: true,
+          parallelism: 1,
+          passwordFor: () => undefined,
+        },
+        await loadEngineSetup(),
+        repository,
+        { signal: new AbortController().signal, onEvent: () => undefined },
+      ),
+    ).rejects.toThrow(
+      `member "orders-db" is a freeze-snapshot capture (VolumeSnapshots ${vsName} in namespace ${NS})`,
+    );
   }, 600_000);
 
   it('fails cleanly when a snapshot gets no creationTime within the freeze deadline', async () => {
