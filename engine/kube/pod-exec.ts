@@ -1,11 +1,14 @@
 /**
  * Run a command in a container of a pod through the API server's `pods/exec` (WebSocket,
  * `v5.channel.k8s.io`: stdin can be closed while stdout keeps flowing), as `kubectl exec`
- * does. Streams both ways with backpressure; the exit status comes from the status channel.
+ * does, on client-node's `WebSocketHandler`. Streams both ways with backpressure; the exit
+ * status comes from the status channel.
  */
-import { Readable, Writable } from 'node:stream';
+import { PassThrough, Readable, type Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+// Not re-exported by the package root; the package has no `exports` map, so this is its file.
+import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
 import { CancelledError, LifeboatError, ProcessError } from '../errors.ts';
 
 /** Where a command runs: printable (no secrets). */
@@ -84,7 +87,7 @@ export interface PodExecResult {
   readonly stderrTail: string;
 }
 
-/** What this module uses of the `ws` WebSocket client-node returns (its types do not resolve here). */
+/** What this module uses of the `ws` WebSocket client-node opens (its types do not resolve here). */
 interface ExecSocket {
   readonly readyState: number;
   readonly bufferedAmount: number;
@@ -145,10 +148,21 @@ function why(status: number | undefined, error: unknown): string {
   return text;
 }
 
+/** Channels of the `channel.k8s.io` exec protocol. */
+const STDIN = 0;
+const STDOUT = 1;
+const STDERR = 2;
+const STATUS = 3;
+
 /**
  * Run `command` in the container. Resolves when the command exited 0 and every stream
  * was drained; rejects with PodExecError (exit code, stderr tail) otherwise, or with
- * CancelledError when `signal` aborted (the stream is closed, which ends the command).
+ * CancelledError when `signal` aborted (the stream is closed and, with `reportsPid`, the
+ * command killed).
+ *
+ * Reads until the API server closes the connection, not until the status frame: the API
+ * server relays each stream of the kubelet separately, so the status can arrive before the
+ * last stdout frames (client-node's `Exec` stops at the status and loses them).
  */
 export async function execInPod(kc: KubeConfig, req: PodExecRequest): Promise<PodExecResult> {
   if (req.signal.aborted)
@@ -157,50 +171,42 @@ export async function execInPod(kc: KubeConfig, req: PodExecRequest): Promise<Po
   const stderr = tail(STDERR_TAIL_BYTES);
   const stdoutTail = tail(TAIL_BYTES);
   const onBytes = req.onBytes ?? (() => undefined);
-
-  // stdout: respect the consumer's backpressure by pausing the socket.
   const target = req.stdout;
-  const stdout = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      onBytes(chunk.length);
-      if (!target) {
-        stdoutTail.push(chunk);
-        callback();
-        return;
-      }
-      if (!target.write(chunk)) {
-        socket?.pause();
-        target.once('drain', () => socket?.resume());
-      }
-      callback();
-    },
-    final(callback) {
-      if (target) target.end(callback);
-      else callback();
-    },
-  });
+
+  // stdout: respect the consumer's backpressure by pausing the socket until it drains.
+  let paused = false;
+  const onStdout = (chunk: Buffer): void => {
+    onBytes(chunk.length);
+    if (!target) {
+      stdoutTail.push(chunk);
+      return;
+    }
+    if (!target.write(chunk) && !paused) {
+      paused = true;
+      socket?.pause();
+      target.once('drain', () => {
+        paused = false;
+        socket?.resume();
+      });
+    }
+  };
   // The PID line, when asked for, is the first line on stderr: taken out of the tail.
   let pid: string | undefined;
   let head: Buffer | undefined = req.reportsPid ? Buffer.alloc(0) : undefined;
-  const stderrSink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      if (head !== undefined) {
-        head = Buffer.concat([head, chunk]);
-        const newline = head.indexOf(10);
-        if (newline < 0 && head.length < 256) {
-          callback();
-          return;
-        }
-        const line = newline < 0 ? '' : head.subarray(0, newline).toString('utf8');
-        const match = PID_PATTERN.exec(line);
-        pid = match?.[1];
-        chunk = match ? head.subarray(newline + 1) : head;
-        head = undefined;
-      }
-      stderr.push(chunk);
-      callback();
-    },
-  });
+  const onStderr = (chunk: Buffer): void => {
+    if (head !== undefined) {
+      head = Buffer.concat([head, chunk]);
+      const newline = head.indexOf(10);
+      if (newline < 0 && head.length < 256) return;
+      const line = newline < 0 ? '' : head.subarray(0, newline).toString('utf8');
+      const match = PID_PATTERN.exec(line);
+      pid = match?.[1];
+      chunk = match ? head.subarray(newline + 1) : head;
+      head = undefined;
+    }
+    stderr.push(chunk);
+  };
+  let statusText = '';
 
   const withStdin = req.preamble !== undefined || req.stdin !== undefined;
   const signal = req.signal;
@@ -214,23 +220,30 @@ export async function execInPod(kc: KubeConfig, req: PodExecRequest): Promise<Po
       yield chunk;
     }
   }
-  const stdin = withStdin ? Readable.from(feed(), { objectMode: false }) : null;
+  const stdin = withStdin ? Readable.from(feed(), { objectMode: false }) : undefined;
 
-  let status: ExecStatus | undefined;
+  const query = new URLSearchParams({
+    stdout: 'true',
+    stderr: 'true',
+    stdin: String(withStdin),
+    tty: 'false',
+    container: req.container,
+  });
+  for (const arg of req.command) query.append('command', arg);
+  const path = `/api/v1/namespaces/${encodeURIComponent(req.namespace)}/pods/${encodeURIComponent(req.pod)}/exec?${query.toString()}`;
+  // Close frames the server sends (v5) end these throwaway streams, never process.stdout.
+  const handler = new WebSocketHandler(kc, undefined, {
+    stdin: new PassThrough(),
+    stdout: new PassThrough(),
+    stderr: new PassThrough(),
+  });
   try {
-    const opened: unknown = await new Exec(kc).exec(
-      req.namespace,
-      req.pod,
-      req.container,
-      [...req.command],
-      stdout,
-      stderrSink,
-      stdin,
-      false,
-      (s: V1Status) => {
-        status = s;
-      },
-    );
+    const opened: unknown = await handler.connect(path, null, (channel, data) => {
+      if (channel === STDOUT) onStdout(data);
+      else if (channel === STDERR) onStderr(data);
+      else if (channel === STATUS) statusText += data.toString('utf8');
+      return true;
+    });
     socket = opened as ExecSocket;
   } catch (error) {
     const http = handshakeStatus(error);
@@ -241,6 +254,7 @@ export async function execInPod(kc: KubeConfig, req: PodExecRequest): Promise<Po
     });
   }
   const ws = socket;
+  if (stdin) WebSocketHandler.handleStandardInput(ws, stdin, STDIN);
   const onAbort = (): void => {
     ws.close();
   };
@@ -267,18 +281,27 @@ export async function execInPod(kc: KubeConfig, req: PodExecRequest): Promise<Po
     stdin?.destroy();
   }
   if (signal.aborted) {
+    target?.destroy();
     const stopped = pid === undefined ? '' : `; ${await stop(kc, req, pid)}`;
     throw new CancelledError(`${req.printable} was cancelled${stopped}`, { cause: signal.reason });
   }
+  let status: ExecStatus | undefined;
+  try {
+    status = statusText ? (JSON.parse(statusText) as ExecStatus) : undefined;
+  } catch {
+    status = undefined;
+  }
   if (!status) {
     const lost = new LifeboatError('the exec stream closed without an exit status');
-    stdout.destroy(lost);
     target?.destroy(lost);
     throw new PodExecError(req, req.printable, undefined, stderr.text() || lost.message, {
       cause: streamError,
       retryable: true,
     });
   }
+  // Everything the command wrote has arrived: end the consumer's stream (it may still be
+  // writing what it buffered; the caller waits for that, e.g. the artifact's put).
+  target?.end();
   if (status.status !== 'Success') {
     throw new PodExecError(req, req.printable, exitCodeOf(status), stderr.text() || (status.message ?? ''));
   }
