@@ -182,7 +182,7 @@ try {
 
   const lbLoad = await child(['lb-load', String(lbDump.backupId), 'bench_copy', String(STREAMS)], env);
   console.log(
-    `lifeboat restore (decrypt + decompress + type-preserving decode; one collection at a time on FerretDB, 2 batches in flight): ${costs(lbLoad)}`,
+    `lifeboat restore (decrypt + decompress + type-preserving decode; on FerretDB one collection and one batch at a time, the next decoded meanwhile): ${costs(lbLoad)}`,
   );
 
   const workload: Workload = {
