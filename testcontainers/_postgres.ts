@@ -1,9 +1,10 @@
 /** Internal: finding PostgreSQL binaries and running one postmaster (primary or standby). */
 import { existsSync, readdirSync } from 'node:fs';
+import { chown, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { notInstalled } from './errors.ts';
-import { startProcess, unprivilegedUser, waitUntil, type ServerProcess } from './_process.ts';
+import { runTool, startProcess, unprivilegedUser, waitUntil, type ServerProcess } from './_process.ts';
 
 /** The directory holding `postgres`, `initdb`, `pg_basebackup` of the newest installed major. */
 export function findPgBinDir(server: string): string {
@@ -43,6 +44,42 @@ export async function pgQuery<R extends pg.QueryResultRow>(conn: PgConnection, s
 /** `15.14 (Debian 15.14-0+deb12u1)` → `15.14`. */
 export function pgVersion(serverVersion: string): string {
   return serverVersion.split(' ')[0] ?? serverVersion;
+}
+
+/**
+ * Runs `initdb` on `dataDir` (superuser `postgres` with `password`, SCRAM over TCP, trust on
+ * the socket); its log goes to `dir/initdb.log`, the password through a file removed after.
+ */
+export async function initPostgresCluster(
+  server: string,
+  binDir: string,
+  dir: string,
+  dataDir: string,
+  password: string,
+): Promise<void> {
+  const user = unprivilegedUser();
+  const pwfile = join(dir, 'pwfile');
+  await writeFile(pwfile, password, { mode: 0o600 });
+  if (user) await chown(pwfile, user.uid, user.gid);
+  await runTool(server, {
+    command: join(binDir, 'initdb'),
+    args: [
+      '-D',
+      dataDir,
+      '-U',
+      'postgres',
+      `--pwfile=${pwfile}`,
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '--encoding=UTF8',
+      '--locale=C',
+      '--no-sync',
+    ],
+    logPath: join(dir, 'initdb.log'),
+    cwd: dir,
+    ...(user ? { user } : {}),
+  });
+  await rm(pwfile);
 }
 
 /** Starts a postmaster on `dataDir` listening on loopback TCP only (socket in `dir`). */

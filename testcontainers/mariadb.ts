@@ -9,14 +9,8 @@ import {
   secureRoot,
   type MariadbConnection,
 } from './_mariadb.ts';
-import {
-  freePorts,
-  removeDir,
-  secondsSince,
-  serverDir,
-  withCleanup,
-  type ServerProcess,
-} from './_process.ts';
+import { localServerFields } from './_local-server.ts';
+import { freePorts, secondsSince, serverDir, withCleanup, type ServerProcess } from './_process.ts';
 
 /** A MariaDB server with binlog (ROW) and GTID on; root logs in with a password over TCP. */
 export interface MariadbServer extends TestServer {
@@ -77,23 +71,18 @@ export async function localMariadbHandle(started: {
 }): Promise<MariadbServer> {
   const { name, conn, proc, dir, serverId, t0 } = started;
   const version = await mariadbVersion(conn);
-  let stopped = false;
   return {
-    name,
-    url: `mysql://root:${conn.password}@127.0.0.1:${conn.port}/`,
+    ...localServerFields({
+      name,
+      url: `mysql://root:${conn.password}@127.0.0.1:${conn.port}/`,
+      dir,
+      proc,
+      t0,
+      stopSignal: 'SIGTERM',
+    }),
     ...conn,
     version,
-    dataDir: dir,
-    logPath: proc.logPath,
-    startSeconds: secondsSince(t0),
-    external: false,
     serverId,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await proc.stop('SIGTERM');
-      await removeDir(dir);
-    },
   };
 }
 

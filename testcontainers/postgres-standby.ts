@@ -3,16 +3,8 @@ import type { SharedServer } from './types.ts';
 import type { PostgresServer } from './postgres.ts';
 import { externalPostgres } from './postgres.ts';
 import { findPgBinDir, launchPostmaster, pgQuery, waitForPostgres } from './_postgres.ts';
-import {
-  freePorts,
-  removeDir,
-  runTool,
-  secondsSince,
-  serverDir,
-  unprivilegedUser,
-  waitUntil,
-  withCleanup,
-} from './_process.ts';
+import { localServerFields } from './_local-server.ts';
+import { freePorts, runTool, serverDir, unprivilegedUser, waitUntil, withCleanup } from './_process.ts';
 
 /** A hot standby streaming from a primary; read-only, same credentials as the primary. */
 export interface PostgresStandbyServer extends PostgresServer {
@@ -85,24 +77,19 @@ export async function startPostgresStandby(
       },
       30_000,
     );
-    let stopped = false;
     return {
-      name,
-      url: `postgres://${encodeURIComponent(conn.user)}:${encodeURIComponent(conn.password)}@127.0.0.1:${port}/${conn.database}`,
+      ...localServerFields({
+        name,
+        url: `postgres://${encodeURIComponent(conn.user)}:${encodeURIComponent(conn.password)}@127.0.0.1:${port}/${conn.database}`,
+        dir,
+        proc,
+        t0,
+        stopSignal: 'SIGINT',
+      }),
       ...conn,
       version,
-      dataDir: dir,
-      logPath: proc.logPath,
-      startSeconds: secondsSince(t0),
-      external: false,
       binDir,
       primaryAddress,
-      async stop() {
-        if (stopped) return;
-        stopped = true;
-        await proc.stop('SIGINT');
-        await removeDir(dir);
-      },
     };
   });
 }

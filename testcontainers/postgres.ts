@@ -1,16 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { chown, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestServer } from './types.ts';
-import { findPgBinDir, launchPostmaster, pgQuery, pgVersion, waitForPostgres } from './_postgres.ts';
+import { localServerFields } from './_local-server.ts';
+import {
+  findPgBinDir,
+  initPostgresCluster,
+  launchPostmaster,
+  pgQuery,
+  pgVersion,
+  waitForPostgres,
+} from './_postgres.ts';
 import {
   freePorts,
-  removeDir,
-  runTool,
   secondsSince,
   serverDir,
   unprivilegedUser,
   withCleanup,
+  type ServerProcess,
 } from './_process.ts';
 
 /** A PostgreSQL server; connections use password (SCRAM) auth over TCP. */
@@ -53,52 +59,42 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     const password = randomBytes(16).toString('hex');
     const [port = 0] = await freePorts(1);
     const dataDir = join(dir, 'data');
-    const pwfile = join(dir, 'pwfile');
-    await writeFile(pwfile, password, { mode: 0o600 });
-    if (user) await chown(pwfile, user.uid, user.gid);
-    const toolUser = user ? { user } : {};
-    await runTool(name, {
-      command: join(binDir, 'initdb'),
-      args: [
-        '-D',
-        dataDir,
-        '-U',
-        'postgres',
-        `--pwfile=${pwfile}`,
-        '--auth-local=trust',
-        '--auth-host=scram-sha-256',
-        '--encoding=UTF8',
-        '--locale=C',
-        '--no-sync',
-      ],
-      logPath: join(dir, 'initdb.log'),
-      cwd: dir,
-      ...toolUser,
-    });
-    await rm(pwfile);
+    await initPostgresCluster(name, binDir, dir, dataDir, password);
     const proc = await launchPostmaster(binDir, dir, dataDir, port, options.settings);
     onFail(() => proc.stop('SIGQUIT', 2_000));
-    const conn = { host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' };
-    const version = await waitForPostgres(name, proc, conn);
-    let stopped = false;
-    return {
+    return localPostgresHandle({ name, binDir, dir, proc, port, password, t0 });
+  });
+}
+
+/**
+ * Waits until a postmaster this harness started answers as `postgres` with `password`, and
+ * returns its handle: `stop` shuts it down fast (SIGINT) and removes `dir`.
+ */
+export async function localPostgresHandle(started: {
+  readonly name: string;
+  readonly binDir: string;
+  readonly dir: string;
+  readonly proc: ServerProcess;
+  readonly port: number;
+  readonly password: string;
+  readonly t0: number;
+}): Promise<PostgresServer> {
+  const { name, binDir, dir, proc, port, password, t0 } = started;
+  const conn = { host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' };
+  const version = await waitForPostgres(name, proc, conn);
+  return {
+    ...localServerFields({
       name,
       url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
-      ...conn,
-      version,
-      dataDir: dir,
-      logPath: proc.logPath,
-      startSeconds: secondsSince(t0),
-      external: false,
-      binDir,
-      async stop() {
-        if (stopped) return;
-        stopped = true;
-        await proc.stop('SIGINT'); // fast shutdown
-        await removeDir(dir);
-      },
-    };
-  });
+      dir,
+      proc,
+      t0,
+      stopSignal: 'SIGINT', // fast shutdown
+    }),
+    ...conn,
+    version,
+    binDir,
+  };
 }
 
 /** A handle on a server given by URL; `stop` leaves it running. */
