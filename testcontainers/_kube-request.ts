@@ -26,6 +26,25 @@ export async function kubeRequest(
     headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': contentType }) },
   };
   await kc.applyToHTTPSOptions(options);
+  return sendKubeRequest(
+    options,
+    body === undefined ? undefined : JSON.stringify(body),
+    30_000,
+    () => new Error(`${method} ${path}: no answer in 30 s`),
+  );
+}
+
+/**
+ * Sends one prepared HTTPS request with `payload`; resolves with the status, the body (parsed
+ * when it is JSON, else the text) and any Retry-After header, never throwing on HTTP errors.
+ * Without an answer within `timeoutMs` the request fails with `timeoutError()`.
+ */
+export function sendKubeRequest(
+  options: RequestOptions,
+  payload: string | undefined,
+  timeoutMs: number,
+  timeoutError: () => Error,
+): Promise<KubeResponse & { retryAfter?: string }> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(options, (res) => {
       const chunks: Buffer[] = [];
@@ -38,13 +57,14 @@ export async function kubeRequest(
         } catch {
           // not JSON: keep the text
         }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
+        const retryAfter = res.headers['retry-after'];
+        resolve({ status: res.statusCode ?? 0, body: parsed, ...(retryAfter ? { retryAfter } : {}) });
       });
       res.on('error', reject);
     });
-    req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path}: no answer in 30 s`)));
+    req.setTimeout(timeoutMs, () => req.destroy(timeoutError()));
     req.on('error', reject);
-    if (body !== undefined) req.write(JSON.stringify(body));
+    if (payload !== undefined) req.write(payload);
     req.end();
   });
 }

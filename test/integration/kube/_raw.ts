@@ -5,8 +5,9 @@
  * properties is lost), so manifests are sent here exactly as written. Also impersonates
  * (`Impersonate-User`/`Impersonate-Group`), for RBAC tests.
  */
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import type { RequestOptions } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
+import { sendKubeRequest } from '../../../testcontainers/_kube-request.ts';
 
 export interface RawResponse {
   readonly status: number;
@@ -94,33 +95,13 @@ export class RawKube {
     const outgoing = options.headers as Record<string, string | string[]>;
     if (this.as !== undefined) outgoing['Impersonate-User'] = this.as;
     if (this.groups.length > 0) outgoing['Impersonate-Group'] = [...this.groups];
-    return new Promise<RawResponse & { retryAfter?: string }>((resolve, reject) => {
-      const req = httpsRequest(options, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          try {
-            parsed = text ? JSON.parse(text) : undefined;
-          } catch {
-            // not JSON: keep the text
-          }
-          const retryAfter = res.headers['retry-after'];
-          resolve({ status: res.statusCode ?? 0, body: parsed, ...(retryAfter ? { retryAfter } : {}) });
-        });
-        res.on('error', reject);
-      });
-      // A stuck API server fails the test with the request named instead of a hook timeout.
-      req.setTimeout(REQUEST_TIMEOUT_MS, () => {
-        req.destroy(
-          new Error(`${method} ${path}: no answer from the API server in ${REQUEST_TIMEOUT_MS} ms`),
-        );
-      });
-      req.on('error', reject);
-      if (body !== undefined) req.write(typeof body === 'string' ? body : JSON.stringify(body));
-      req.end();
-    });
+    // A stuck API server fails the test with the request named instead of a hook timeout.
+    return sendKubeRequest(
+      options,
+      body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      REQUEST_TIMEOUT_MS,
+      () => new Error(`${method} ${path}: no answer from the API server in ${REQUEST_TIMEOUT_MS} ms`),
+    );
   }
 
   /** `/apis/apps/v1/namespaces/ns/deployments` (collection) for an object's kind. */
