@@ -11,11 +11,9 @@
  *   and reads its table; without the flag it does not exist.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mysqlAdapter } from '../../adapters/mysql/index.ts';
 import type { Fingerprint, Workload } from '../../engine/model/index.ts';
@@ -30,8 +28,8 @@ import { freePorts, waitUntil, type ServerProcess } from '../../testcontainers/_
 import { myQuery } from '../_support/sql.ts';
 import { contentSnapshot, seedCorpus } from '../integration/mysql/_corpus.ts';
 import { connectTo } from '../integration/mysql/_helpers.ts';
+import { cliRepo, type CliRepo } from './_cli-repo.ts';
 
-const CLI = resolve(import.meta.dirname, '../../engine/cli/main.ts');
 const suffix = randomBytes(3).toString('hex');
 const DB = `phys_${suffix}`;
 /** One account on primary and replica alike (created on the primary, replicated). */
@@ -55,26 +53,12 @@ function workloadOn(port: number, databases: string[]): Workload {
 describe('lifeboat CLI on MariaDB: physical restore into a data directory, --with-users', () => {
   let primary: MariadbServer;
   let replica: MariadbReplicaServer;
-  let work: string;
-  let repoArgs: string[];
+  let repo: CliRepo;
   const servers: ServerProcess[] = [];
 
-  const cli = (args: string[]) =>
-    execa(process.execPath, [CLI, ...args], {
-      env: { LIFEBOAT_DB_PASSWORD: PASSWORD },
-      reject: false,
-      all: true,
-    });
   const url = (server: { port: number }, db = DB) => `mysql://${USER}@127.0.0.1:${server.port}/${db}`;
-  const backup = async (args: string[]): Promise<string> => {
-    const result = await cli(['backup', ...args, '-o', 'json', ...repoArgs]);
-    expect(result.exitCode, result.all).toBe(0);
-    return (JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as { id: string }).id;
-  };
   const capturedFingerprint = async (id: string): Promise<Fingerprint> => {
-    const shown = await cli(['list', id, '-o', 'json', ...repoArgs]);
-    expect(shown.exitCode, shown.all).toBe(0);
-    const [member] = (JSON.parse(shown.stdout) as { members: { fingerprint: Fingerprint }[] }).members;
+    const [member] = await repo.members<{ fingerprint: Fingerprint }>(id);
     return member?.fingerprint ?? {};
   };
 
@@ -97,23 +81,19 @@ describe('lifeboat CLI on MariaDB: physical restore into a data directory, --wit
     } finally {
       await conn.end();
     }
-    work = await mkdtemp(join(tmpdir(), 'lifeboat-cli-physical-'));
-    const keyFile = join(work, 'key');
-    await writeFile(keyFile, randomBytes(32).toString('base64'));
-    repoArgs = ['--repo', `file://${join(work, 'repo')}`, '--key-file', keyFile];
-    const init = await cli(['repo', 'init', ...repoArgs]);
-    expect(init.exitCode, init.all).toBe(0);
+    repo = await cliRepo('lifeboat-cli-physical-', PASSWORD);
   }, 180_000);
 
   afterAll(async () => {
     for (const s of servers) await s.stop('SIGTERM').catch(() => undefined);
     await replica.stop();
     await primary.stop();
-    if (work) await rm(work, { recursive: true, force: true });
+    // Unset when beforeAll failed before creating it.
+    await (repo as CliRepo | undefined)?.dispose();
   });
 
   it('restores a replica-snapshot into an empty data directory that a mariadbd starts on with the capture fingerprint', async () => {
-    const id = await backup([
+    const id = await repo.backup([
       '--db',
       `phys=${url(primary)}`,
       '--replica',
@@ -125,37 +105,24 @@ describe('lifeboat CLI on MariaDB: physical restore into a data directory, --wit
     expect(Object.keys(expected).length).toBeGreaterThan(3);
 
     // Without a directory: bad usage naming the flag to give.
-    const noDir = await cli(['restore', id, ...repoArgs]);
-    expect(noDir.exitCode).toBe(2);
-    expect(noDir.stderr).toContain('--to phys=file:///path/to/datadir');
+    await repo.expectDirectoryRequired(id, 'phys');
 
-    const dataDir = join(work, 'restored', 'data');
+    const dataDir = join(repo.work, 'restored', 'data');
     const target = `phys=${pathToFileURL(dataDir).toString()}`;
-    const restored = await cli(['restore', id, '--to', target, ...repoArgs]);
+    const restored = await repo.cli(['restore', id, '--to', target, ...repo.repoArgs]);
     expect(restored.exitCode, restored.all).toBe(0);
     expect(restored.stdout).toContain(`data directory ${dataDir} is ready`);
     expect(restored.stdout).toMatch(/mariadbd --datadir=/);
     expect(await readdir(dataDir)).toEqual(expect.arrayContaining(['ibdata1', 'mysql', DB]));
 
     // A non-empty directory is refused without --force, and left as it is.
-    const again = await cli(['restore', id, '--to', target, ...repoArgs]);
-    expect(again.exitCode).toBe(1);
-    expect(again.stderr).toMatch(/is not empty.*--force/);
-    expect(await readdir(dataDir)).toEqual(expect.arrayContaining(['ibdata1', 'mysql', DB]));
-    const forced = await cli(['restore', id, '--to', target, '--force', '-o', 'json', ...repoArgs]);
-    expect(forced.exitCode, forced.all).toBe(0);
-    const json = JSON.parse(forced.stdout.trim().split('\n').at(-1) ?? '{}') as {
-      verified: boolean;
-      dataDirs: { member: string; dataDir: string }[];
-    };
-    expect(json.verified).toBe(false);
-    expect(json.dataDirs.map((d) => [d.member, d.dataDir])).toEqual([['phys', dataDir]]);
+    await repo.expectNonEmptyRefusedThenForced(id, 'phys', target, dataDir, ['ibdata1', 'mysql', DB]);
 
     // A fresh mariadbd on the directory: the capture's fingerprint and the replica's content.
     const [port = 0] = await freePorts(1);
     const proc = await launchMariadbd(
       findMariadb('cli-restored').mariadbd,
-      join(work, 'restored'),
+      join(repo.work, 'restored'),
       dataDir,
       port,
       77,
@@ -176,16 +143,7 @@ describe('lifeboat CLI on MariaDB: physical restore into a data directory, --wit
   }, 300_000);
 
   it('refuses a data directory for a logical member', async () => {
-    const id = await backup(['--db', `logical=${url(primary)}`]);
-    const result = await cli([
-      'restore',
-      id,
-      '--to',
-      `logical=${pathToFileURL(join(work, 'nowhere')).toString()}`,
-      ...repoArgs,
-    ]);
-    expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatch(/receives only a physical capture.*give a database URL/);
+    await repo.expectDirectoryRefusedForLogical(url(primary));
   }, 120_000);
 
   it('--with-users recreates a captured account that logs in and reads its table', async () => {
@@ -199,18 +157,24 @@ describe('lifeboat CLI on MariaDB: physical restore into a data directory, --wit
     const tables = async () =>
       myQuery(asApp, `SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${DB}'`);
     const before = await tables();
-    const id = await backup(['--db', `users=${url(primary)}`]);
+    const id = await repo.backup(['--db', `users=${url(primary)}`]);
 
     await myQuery(primary, `DROP USER '${app}'@'%'`);
     await expect(tables()).rejects.toThrow(/Access denied/);
     // Without --with-users (into a copy): the account stays gone.
-    const plain = await cli(['restore', id, '--to', `users=${url(primary, `${DB}_copy`)}`, ...repoArgs]);
+    const plain = await repo.cli([
+      'restore',
+      id,
+      '--to',
+      `users=${url(primary, `${DB}_copy`)}`,
+      ...repo.repoArgs,
+    ]);
     expect(plain.exitCode, plain.all).toBe(0);
     await expect(tables()).rejects.toThrow(/Access denied/);
 
     // With it, back into the original database: the account logs in with its own password.
     await myQuery(primary, `DROP DATABASE \`${DB}\``);
-    const withUsers = await cli(['restore', id, '--with-users', ...repoArgs]);
+    const withUsers = await repo.cli(['restore', id, '--with-users', ...repo.repoArgs]);
     expect(withUsers.exitCode, withUsers.all).toBe(0);
     expect(withUsers.stdout).toContain('verified against the capture fingerprints');
     expect(await tables()).toEqual(before);

@@ -12,11 +12,10 @@
  *   directory, or a directory for a logical member, is bad usage naming the fix.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAdapter } from '../../adapters/postgres/index.ts';
 import type { Fingerprint } from '../../engine/model/index.ts';
@@ -30,8 +29,8 @@ import { findPgBinDir, launchPostmaster } from '../../testcontainers/_postgres.t
 import { freePorts, unprivilegedUser, type ServerProcess } from '../../testcontainers/_process.ts';
 import { pgQuery } from '../_support/sql.ts';
 import { withClient, workloadOf } from '../integration/postgres/helpers.ts';
+import { cliRepo, type CliRepo } from './_cli-repo.ts';
 
-const CLI = resolve(import.meta.dirname, '../../engine/cli/main.ts');
 const DB = `phys_${randomBytes(3).toString('hex')}`;
 
 async function chownTree(dir: string, owner: { uid: number; gid: number }): Promise<void> {
@@ -49,30 +48,15 @@ async function count(server: { host: string; port: number; user: string; passwor
 describe('lifeboat CLI on PostgreSQL: physical restore into a data directory', () => {
   let primary: PostgresServer;
   let standby: PostgresStandbyServer;
-  let work: string;
-  let repoArgs: string[];
+  let repo: CliRepo;
   const servers: ServerProcess[] = [];
 
-  const cli = (args: string[]) =>
-    execa(process.execPath, [CLI, ...args], {
-      env: { LIFEBOAT_DB_PASSWORD: primary.password },
-      reject: false,
-      all: true,
-    });
   const url = (server: { port: number }) => `postgres://${primary.user}@127.0.0.1:${server.port}/${DB}`;
-  const backup = async (args: string[]): Promise<string> => {
-    const result = await cli(['backup', ...args, '-o', 'json', ...repoArgs]);
-    expect(result.exitCode, result.all).toBe(0);
-    return (JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as { id: string }).id;
-  };
   const captured = async (id: string): Promise<{ fingerprint: Fingerprint; lsn: string }> => {
-    const shown = await cli(['list', id, '-o', 'json', ...repoArgs]);
-    expect(shown.exitCode, shown.all).toBe(0);
-    const [member] = (
-      JSON.parse(shown.stdout) as {
-        members: { fingerprint: Fingerprint; markers: { kind: string; value: string }[] }[];
-      }
-    ).members;
+    const [member] = await repo.members<{
+      fingerprint: Fingerprint;
+      markers: { kind: string; value: string }[];
+    }>(id);
     return {
       fingerprint: member?.fingerprint ?? {},
       lsn: member?.markers.find((m) => m.kind === 'lsn')?.value ?? '',
@@ -88,19 +72,15 @@ describe('lifeboat CLI on PostgreSQL: physical restore into a data directory', (
       "CREATE TABLE t (id serial PRIMARY KEY, v text, at timestamptz DEFAULT now()); INSERT INTO t (v) SELECT md5(g::text) FROM generate_series(1, 20000) g; CREATE TABLE other (k int PRIMARY KEY, doc jsonb); INSERT INTO other SELECT g, jsonb_build_object('g', g) FROM generate_series(1, 500) g",
     );
     standby = await startPostgresStandby(primary, { name: 'postgres-cli-physical-standby' });
-    work = await mkdtemp(join(tmpdir(), 'lifeboat-cli-pg-physical-'));
-    const keyFile = join(work, 'key');
-    await writeFile(keyFile, randomBytes(32).toString('base64'));
-    repoArgs = ['--repo', `file://${join(work, 'repo')}`, '--key-file', keyFile];
-    const init = await cli(['repo', 'init', ...repoArgs]);
-    expect(init.exitCode, init.all).toBe(0);
+    repo = await cliRepo('lifeboat-cli-pg-physical-', primary.password);
   }, 180_000);
 
   afterAll(async () => {
     for (const s of servers) await s.stop('SIGINT').catch(() => undefined);
     await standby.stop();
     await primary.stop();
-    if (work) await rm(work, { recursive: true, force: true });
+    // Unset when beforeAll failed before creating it.
+    await (repo as CliRepo | undefined)?.dispose();
   });
 
   it('restores a replica-snapshot into a data directory where postgres recovers to the marker LSN with the capture fingerprint', async () => {
@@ -112,7 +92,7 @@ describe('lifeboat CLI on PostgreSQL: physical restore into a data directory', (
     let id: string;
     try {
       await new Promise((r) => setTimeout(r, 300));
-      id = await backup([
+      id = await repo.backup([
         '--db',
         `phys=${url(primary)}`,
         '--replica',
@@ -131,15 +111,13 @@ describe('lifeboat CLI on PostgreSQL: physical restore into a data directory', (
     expect(lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
 
     // Without a directory: bad usage naming the flag to give.
-    const noDir = await cli(['restore', id, ...repoArgs]);
-    expect(noDir.exitCode).toBe(2);
-    expect(noDir.stderr).toContain('--to phys=file:///path/to/datadir');
+    await repo.expectDirectoryRequired(id, 'phys');
 
     const restoredDir = await mkdtemp(join(tmpdir(), 'lifeboat-cli-pg-restored-'));
     const dataDir = join(restoredDir, 'data');
     const target = `phys=${pathToFileURL(dataDir).toString()}`;
     try {
-      const restored = await cli(['restore', id, '--to', target, ...repoArgs]);
+      const restored = await repo.cli(['restore', id, '--to', target, ...repo.repoArgs]);
       expect(restored.exitCode, restored.all).toBe(0);
       expect(restored.stdout).toContain(`data directory ${dataDir} is ready`);
       expect(restored.stdout).toContain(`chmod 700 ${dataDir}`);
@@ -151,19 +129,11 @@ describe('lifeboat CLI on PostgreSQL: physical restore into a data directory', (
       expect(await readdir(dataDir)).not.toContain('standby.signal');
 
       // A non-empty directory is refused without --force, and left as it is.
-      const again = await cli(['restore', id, '--to', target, ...repoArgs]);
-      expect(again.exitCode).toBe(1);
-      expect(again.stderr).toMatch(/is not empty.*--force/);
-      expect(await readdir(dataDir)).toEqual(expect.arrayContaining(['PG_VERSION', 'backup_label']));
-      const forced = await cli(['restore', id, '--to', target, '--force', '-o', 'json', ...repoArgs]);
-      expect(forced.exitCode, forced.all).toBe(0);
-      const json = JSON.parse(forced.stdout.trim().split('\n').at(-1) ?? '{}') as {
-        verified: boolean;
-        dataDirs: { member: string; dataDir: string; nextSteps: string[] }[];
-      };
-      expect(json.verified).toBe(false);
-      expect(json.dataDirs.map((d) => [d.member, d.dataDir])).toEqual([['phys', dataDir]]);
-      expect(json.dataDirs[0]?.nextSteps.join('\n')).toContain('lifeboat drill');
+      const json = await repo.expectNonEmptyRefusedThenForced(id, 'phys', target, dataDir, [
+        'PG_VERSION',
+        'backup_label',
+      ]);
+      expect(json.dataDirs[0]?.nextSteps?.join('\n')).toContain('lifeboat drill');
 
       // The next steps, as the test user: a private directory, postgres started on it.
       await chmod(dataDir, 0o700);
@@ -202,15 +172,6 @@ describe('lifeboat CLI on PostgreSQL: physical restore into a data directory', (
   }, 300_000);
 
   it('refuses a data directory for a logical member', async () => {
-    const id = await backup(['--db', `logical=${url(primary)}`]);
-    const result = await cli([
-      'restore',
-      id,
-      '--to',
-      `logical=${pathToFileURL(join(work, 'nowhere')).toString()}`,
-      ...repoArgs,
-    ]);
-    expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatch(/receives only a physical capture.*give a database URL/);
+    await repo.expectDirectoryRefusedForLogical(url(primary));
   }, 120_000);
 });
