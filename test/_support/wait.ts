@@ -42,3 +42,21 @@ export async function until(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * Polls `probe` every 200 ms until it returns a value; unlike `waitFor`, an error the probe
+ * throws ends the wait at once (for probes that answer "not yet" with `undefined`).
+ */
+export async function untilDefined<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -12,21 +12,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useServer, type KubeServer, type SharedServer } from '../../../testcontainers/index.ts';
 import { startCsiSnapshots, type CsiSnapshotRig } from '../../../testcontainers/csi-snapshot.ts';
+import { untilDefined } from '../../_support/wait.ts';
 import { connect, createNamespace } from './_cluster.ts';
 import { RawKube } from './_raw.ts';
 
 const NS = `lb-csi-${randomBytes(3).toString('hex')}`;
 const VS = 'snapshot.storage.k8s.io/v1';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('test VolumeSnapshot machinery (snapshot-controller + csi-snapshotter + csi-localdir)', () => {
   let kube: SharedServer<KubeServer>;
@@ -57,7 +48,7 @@ describe('test VolumeSnapshot machinery (snapshot-controller + csi-snapshotter +
       spec: { source: { persistentVolumeClaimName: 'data' } },
     });
     expect(created.status).toBe(201);
-    const status = await until('snapshot ready', async () => {
+    const status = await untilDefined('snapshot ready', async () => {
       const s = (await raw.get(VS, 'VolumeSnapshot', 'snap-1', NS)).body as {
         spec?: { volumeSnapshotClassName?: string };
         status?: { readyToUse?: boolean; creationTime?: string; boundVolumeSnapshotContentName?: string };
@@ -96,10 +87,10 @@ describe('test VolumeSnapshot machinery (snapshot-controller + csi-snapshotter +
     expect((await raw.request('DELETE', `/apis/${VS}/namespaces/${NS}/volumesnapshots/snap-1`)).status).toBe(
       200,
     );
-    await until('snapshot copy deleted', () =>
+    await untilDefined('snapshot copy deleted', () =>
       Promise.resolve(existsSync(rig.snapshotPath(handle)) ? undefined : true),
     );
-    await until('VolumeSnapshot gone', async () =>
+    await untilDefined('VolumeSnapshot gone', async () =>
       (await raw.get(VS, 'VolumeSnapshot', 'snap-1', NS)).status === 404 ? true : undefined,
     );
   }, 120_000);
