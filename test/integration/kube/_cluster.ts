@@ -144,6 +144,32 @@ export async function createEndpointSlice(
   });
 }
 
+/**
+ * Application `shop`'s PostgreSQL as discovery sees it: Secret `orders-auth` holding
+ * `server`'s credentials, StatefulSet `orders-db` annotated for `database`, and its
+ * selector-less Service whose FQDN EndpointSlice reaches `server` on loopback (a real
+ * cluster would name a DB host; the API server refuses loopback IPs in IPv4 slices).
+ */
+export async function createOrdersDb(
+  c: Cluster,
+  namespace: string,
+  server: { port: number; user: string; password: string },
+  database: string,
+  options: { claimTemplates?: string[] } = {},
+): Promise<void> {
+  await createSecret(c, namespace, 'orders-auth', { username: server.user, password: server.password });
+  await createStatefulSet(c, namespace, {
+    name: 'orders-db',
+    image: 'postgres:15',
+    port: 5432,
+    annotations: { 'lifeboat.dev/credentials': 'orders-auth', 'lifeboat.dev/databases': database },
+    labels: { 'app.kubernetes.io/part-of': 'shop' },
+    ...(options.claimTemplates ? { claimTemplates: options.claimTemplates } : {}),
+  });
+  await createService(c, namespace, 'orders-db', undefined, 5432);
+  await createEndpointSlice(c, namespace, 'orders-db', '127.0.0.1', server.port, 'FQDN');
+}
+
 /** A Pod object (never scheduled) with the workload's labels plus `labels`. */
 export async function createPod(
   c: Cluster,

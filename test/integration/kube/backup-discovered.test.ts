@@ -20,14 +20,7 @@ import {
   type SharedServer,
 } from '../../../testcontainers/index.ts';
 import { pgQuery } from '../../_support/sql.ts';
-import {
-  connect,
-  createEndpointSlice,
-  createNamespace,
-  createSecret,
-  createService,
-  createStatefulSet,
-} from './_cluster.ts';
+import { connect, createNamespace, createOrdersDb } from './_cluster.ts';
 
 const suffix = randomBytes(3).toString('hex');
 const NS = `lb-backup-${suffix}`;
@@ -50,20 +43,11 @@ describe('backing up a discovered PostgreSQL workload', () => {
     );
     const c = connect(kube.kubeconfig);
     await createNamespace(c, NS);
-    await createSecret(c, NS, 'orders-auth', { username: postgres.user, password: postgres.password });
-    await createStatefulSet(c, NS, {
-      name: 'orders-db',
-      image: 'postgres:15',
-      port: 5432,
-      annotations: { 'lifeboat.dev/credentials': 'orders-auth', 'lifeboat.dev/databases': DB },
-      labels: { 'app.kubernetes.io/part-of': 'shop' },
-    });
     // No selector: the database lives outside the pods (here: on loopback), reached through the
     // slice. The API server refuses loopback IPs in IPv4 slices (and Endpoints) and one-label
     // names like `localhost` in FQDN ones; `127.0.0.1` passes FQDN validation and any client
     // connects to it, so an FQDN slice carries it here (a real cluster would name a DB host).
-    await createService(c, NS, 'orders-db', undefined, 5432);
-    await createEndpointSlice(c, NS, 'orders-db', '127.0.0.1', postgres.port, 'FQDN');
+    await createOrdersDb(c, NS, postgres, DB);
   }, 300_000);
 
   afterAll(async () => {
