@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4
 /**
  * Entry point of the `lifeboat` CLI. Exit codes: 0 ok, 1 failed, 2 bad usage.
  * Errors print as one line; `--debug` adds the stack and causes.
