@@ -45,3 +45,16 @@ export function printResult(out: Record<string, unknown>, t0: number): void {
     `${JSON.stringify({ ...out, seconds: (performance.now() - t0) / 1000, maxRssKiB: peakRssKiB() })}\n`,
   );
 }
+
+/** BENCH_MEM_TRACE=1: `process.memoryUsage()` every 0.5 s on stderr (where the RSS goes). */
+export function traceMemory(t0: number): void {
+  if (!process.env.BENCH_MEM_TRACE) return;
+  const MiB = 1024 * 1024;
+  const mib = (bytes: number) => (bytes / MiB).toFixed(0);
+  setInterval(() => {
+    const m = process.memoryUsage();
+    process.stderr.write(
+      `mem t=${((performance.now() - t0) / 1000).toFixed(1)} rss=${mib(m.rss)} heapUsed=${mib(m.heapUsed)} heapTotal=${mib(m.heapTotal)} external=${mib(m.external)} arrayBuffers=${mib(m.arrayBuffers)}\n`,
+    );
+  }, 500).unref();
+}

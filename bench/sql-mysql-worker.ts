@@ -9,6 +9,7 @@
 import { mysqlAdapter } from '../adapters/mysql/index.ts';
 import type { Workload } from '../engine/model/index.ts';
 import { LocalStore, Repository } from '../engine/repository/index.ts';
+import { traceMemory } from './_child-support.ts';
 import { peakRssKiB } from './_peak-rss.ts';
 
 interface Job {
@@ -46,15 +47,7 @@ const workload: Workload = {
 const progress = { bytes: () => undefined, rows: () => undefined, estimate: () => undefined };
 const signal = new AbortController().signal;
 const t0 = performance.now();
-if (process.env.BENCH_MEM_TRACE) {
-  const MiB = 1024 * 1024;
-  setInterval(() => {
-    const m = process.memoryUsage();
-    process.stderr.write(
-      `mem t=${((performance.now() - t0) / 1000).toFixed(1)} rss=${(m.rss / MiB).toFixed(0)} heapUsed=${(m.heapUsed / MiB).toFixed(0)} heapTotal=${(m.heapTotal / MiB).toFixed(0)} external=${(m.external / MiB).toFixed(0)} arrayBuffers=${(m.arrayBuffers / MiB).toFixed(0)}\n`,
-    );
-  }, 500).unref();
-}
+traceMemory(t0);
 const repo = await Repository.open(new LocalStore(job.repo), {
   key,
   ...(process.env.BENCH_SEAL_THREADS ? { sealThreads: Number(process.env.BENCH_SEAL_THREADS) } : {}),

@@ -9,7 +9,7 @@
  */
 import { postgresAdapter } from '../adapters/postgres/index.ts';
 import { LocalStore, Repository, loadKeySecret } from '../engine/repository/index.ts';
-import { benchWorkload, printResult, serverFromEnv, silentProgress } from './_child-support.ts';
+import { benchWorkload, printResult, serverFromEnv, silentProgress, traceMemory } from './_child-support.ts';
 
 const pgInfo = serverFromEnv('BENCH_PG');
 const db = process.env.BENCH_DB ?? 'bench';
@@ -24,16 +24,7 @@ const progress = silentProgress;
 const signal = new AbortController().signal;
 
 const t0 = performance.now();
-// BENCH_MEM_TRACE=1: process.memoryUsage() samples on stderr (where the RSS goes)
-if (process.env.BENCH_MEM_TRACE) {
-  const MiB = 1024 * 1024;
-  setInterval(() => {
-    const m = process.memoryUsage();
-    process.stderr.write(
-      `mem t=${((performance.now() - t0) / 1000).toFixed(1)} rss=${(m.rss / MiB).toFixed(0)} heapUsed=${(m.heapUsed / MiB).toFixed(0)} heapTotal=${(m.heapTotal / MiB).toFixed(0)} external=${(m.external / MiB).toFixed(0)} arrayBuffers=${(m.arrayBuffers / MiB).toFixed(0)}\n`,
-    );
-  }, 500).unref();
-}
+traceMemory(t0);
 const repo = await Repository.open(new LocalStore(process.env.BENCH_REPO ?? ''), {
   key: loadKeySecret(),
   ...(process.env.BENCH_SEAL_THREADS ? { sealThreads: Number(process.env.BENCH_SEAL_THREADS) } : {}),
