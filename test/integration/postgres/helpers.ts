@@ -147,3 +147,28 @@ export async function contentSummary(
     return out;
   });
 }
+
+/** Waits until the standby has replayed everything the primary wrote so far. */
+export async function caughtUp(
+  primary: PgServerInfo,
+  standby: PgServerInfo,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const target = await withClient(
+    primary,
+    'postgres',
+    async (c) => (await c.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]?.l,
+  );
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const done = await withClient(standby, 'postgres', async (c) => {
+      const r = await c.query<{ ok: boolean }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok', [
+        target,
+      ]);
+      return r.rows[0]?.ok === true;
+    });
+    if (done) return;
+    if (Date.now() > deadline) throw new Error(`standby did not catch up within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

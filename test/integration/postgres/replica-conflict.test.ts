@@ -32,6 +32,7 @@ import { loadEngineSetup, runBackup } from '../../../engine/runs/index.ts';
 import type { RunEvent } from '../../../engine/executor/events.ts';
 import { DirArtifacts } from './dir-artifacts.ts';
 import {
+  caughtUp,
   createDatabase,
   noProgress,
   removeTempDirs,
@@ -44,26 +45,6 @@ import {
 
 const signal = new AbortController().signal;
 const ROWS = 200_000;
-
-/** Wait until the standby has replayed everything the primary wrote so far. */
-async function caughtUp(primary: PgServerInfo, standby: PgServerInfo): Promise<void> {
-  const target = await withClient(
-    primary,
-    'postgres',
-    async (c) => (await c.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]?.l,
-  );
-  for (let i = 0; i < 400; i++) {
-    const done = await withClient(standby, 'postgres', async (c) => {
-      const r = await c.query<{ ok: boolean }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok', [
-        target,
-      ]);
-      return r.rows[0]?.ok === true;
-    });
-    if (done) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('standby did not catch up within 20 s');
-}
 
 /** The standby's snapshot-conflict count for `db` (a fresh session: no cached stats). */
 async function snapshotConflicts(standby: PgServerInfo, db: string): Promise<number> {

@@ -11,6 +11,7 @@ import { postgresAdapter } from '../../../adapters/postgres/index.ts';
 import { AdapterError } from '../../../engine/errors.ts';
 import { CORPUS_SQL } from './corpus.ts';
 import {
+  caughtUp,
   createDatabase,
   endpointOf,
   noProgress,
@@ -24,26 +25,6 @@ import {
 } from './helpers.ts';
 
 const signal = new AbortController().signal;
-
-/** Wait until the standby has replayed everything the primary wrote so far. */
-async function caughtUp(primary: PgServerInfo, standby: PgServerInfo): Promise<void> {
-  const target = await withClient(
-    primary,
-    'postgres',
-    async (c) => (await c.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]?.l,
-  );
-  for (let i = 0; i < 200; i++) {
-    const done = await withClient(standby, 'postgres', async (c) => {
-      const r = await c.query<{ ok: boolean }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok', [
-        target,
-      ]);
-      return r.rows[0]?.ok === true;
-    });
-    if (done) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('standby did not catch up within 10 s');
-}
 
 describe('postgres adapter replica strategy', () => {
   afterAll(removeTempDirs);
