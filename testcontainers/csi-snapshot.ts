@@ -9,7 +9,9 @@
  * harness binds PersistentVolumeClaims itself (static PVs for the workloads' volumes; for
  * a restore, `provisionFromSnapshot` calls the driver's real CreateVolume with the
  * snapshot's handle and binds the claim, standing in for the provisioner only there).
- * One rig per API server at a time (two snapshot-controllers would race).
+ * One rig per API server at a time: two snapshot-controllers race on every VolumeSnapshot
+ * and two sidecars of the same driver on every content, so tests give each rig a private
+ * API server (`startKube`), not the shared one.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useServer, type KubeServer, type SharedServer } from '../../../testcontainers/index.ts';
+import { startKube, type KubeServer } from '../../../testcontainers/index.ts';
 import { startCsiSnapshots, type CsiSnapshotRig } from '../../../testcontainers/csi-snapshot.ts';
 import { untilDefined } from '../../_support/wait.ts';
 import { connect, createNamespace } from './_cluster.ts';
@@ -20,19 +20,22 @@ const NS = `lb-csi-${randomBytes(3).toString('hex')}`;
 const VS = 'snapshot.storage.k8s.io/v1';
 
 describe('test VolumeSnapshot machinery (snapshot-controller + csi-snapshotter + csi-localdir)', () => {
-  let kube: SharedServer<KubeServer>;
+  let kube: KubeServer;
   let rig: CsiSnapshotRig;
   let raw: RawKube;
 
   beforeAll(async () => {
-    kube = await useServer('kube');
+    // A private API server: one snapshot-controller per cluster (two would race on every
+    // VolumeSnapshot), and test files run in parallel.
+    kube = await startKube({ name: 'kube-csi-machinery' });
     rig = await startCsiSnapshots(kube.kubeconfig);
     raw = new RawKube(kube.kubeconfig);
     await createNamespace(connect(kube.kubeconfig), NS);
   }, 120_000);
 
   afterAll(async () => {
-    await rig.stop();
+    await (rig as CsiSnapshotRig | undefined)?.stop();
+    await (kube as KubeServer | undefined)?.stop();
   });
 
   it('snapshots a bound PVC, restores a PVC from it and deletes it', async () => {

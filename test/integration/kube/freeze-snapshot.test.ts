@@ -14,7 +14,6 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAdapter, prepareVolumeRestore } from '../../../adapters/postgres/index.ts';
 import { createKubeClient, discover, toApplication } from '../../../engine/kube/index.ts';
@@ -35,16 +34,13 @@ import { runBackup } from '../../../engine/runs/backup.ts';
 import { runRestore } from '../../../engine/runs/restore.ts';
 import { loadEngineSetup } from '../../../engine/runs/engine-setup.ts';
 import { mapRestoreTargets } from '../../../engine/runs/restore-mapping.ts';
-import {
-  useServer,
-  type KubeServer,
-  type PostgresServer,
-  type SharedServer,
-} from '../../../testcontainers/index.ts';
+import { startKube, type KubeServer, type PostgresServer } from '../../../testcontainers/index.ts';
 import { startCsiSnapshots, type CsiSnapshotRig } from '../../../testcontainers/csi-snapshot.ts';
 import { startPostgresInDir } from '../../../testcontainers/postgres-in-dir.ts';
 import { unprivilegedUser } from '../../../testcontainers/_process.ts';
 import { workloadOf } from '../postgres/helpers.ts';
+import { pgConnect } from '../../_support/sql.ts';
+import { untilDefined } from '../../_support/wait.ts';
 import {
   connect,
   createEndpointSlice,
@@ -62,16 +58,6 @@ const TARGET_NS = `lb-fsnap-restore-${suffix}`;
 const DB = 'orders';
 const PVC = 'data-orders-db-0';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 async function readChunks(stream: AsyncIterable<unknown>): Promise<Buffer[]> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
@@ -82,14 +68,7 @@ async function readChunks(stream: AsyncIterable<unknown>): Promise<Buffer[]> {
 function startWriter(server: PostgresServer, database: string) {
   const state = { stop: false };
   const done = (async () => {
-    const client = new pg.Client({
-      host: server.host,
-      port: server.port,
-      user: server.user,
-      password: server.password,
-      database,
-    });
-    await client.connect();
+    const client = await pgConnect(server, database);
     let n = 0;
     try {
       while (!state.stop) {
@@ -110,7 +89,7 @@ function startWriter(server: PostgresServer, database: string) {
 }
 
 describe('freeze-snapshot: PostgreSQL on a CSI volume, real snapshot machinery', () => {
-  let kube: SharedServer<KubeServer>;
+  let kube: KubeServer;
   let rig: CsiSnapshotRig;
   let source: PostgresServer;
   let restored: PostgresServer | undefined;
@@ -121,7 +100,9 @@ describe('freeze-snapshot: PostgreSQL on a CSI volume, real snapshot machinery',
   const previousKubeconfig = process.env.KUBECONFIG;
 
   beforeAll(async () => {
-    kube = await useServer('kube');
+    // A private API server: one snapshot-controller per cluster (two would race on every
+    // VolumeSnapshot), and test files run in parallel.
+    kube = await startKube({ name: 'kube-fsnap' });
     process.env.KUBECONFIG = kube.kubeconfig; // the volume-snapshot functions use the default config
     rig = await startCsiSnapshots(kube.kubeconfig);
     raw = new RawKube(kube.kubeconfig);
@@ -129,24 +110,10 @@ describe('freeze-snapshot: PostgreSQL on a CSI volume, real snapshot machinery',
     const owner = unprivilegedUser();
     const volume = await rig.createVolume(`vol-${suffix}`, owner);
     source = await startPostgresInDir({ name: 'postgres-fsnap', dataDir: volume });
-    const admin = new pg.Client({
-      host: source.host,
-      port: source.port,
-      user: source.user,
-      password: source.password,
-      database: 'postgres',
-    });
-    await admin.connect();
+    const admin = await pgConnect(source, 'postgres');
     await admin.query(`CREATE DATABASE ${DB}`);
     await admin.end();
-    const db = new pg.Client({
-      host: source.host,
-      port: source.port,
-      user: source.user,
-      password: source.password,
-      database: DB,
-    });
-    await db.connect();
+    const db = await pgConnect(source, DB);
     await db.query(`CREATE TABLE orders (id bigserial PRIMARY KEY, item text NOT NULL);
       INSERT INTO orders (item) SELECT 'item-' || g FROM generate_series(1, 20000) g;`);
     await db.end();
@@ -180,6 +147,7 @@ describe('freeze-snapshot: PostgreSQL on a CSI volume, real snapshot machinery',
     await restored?.stop();
     await (source as PostgresServer | undefined)?.stop();
     await (rig as CsiSnapshotRig | undefined)?.stop();
+    await (kube as KubeServer | undefined)?.stop();
     if (work) await rm(work, { recursive: true, force: true });
   });
 
@@ -330,14 +298,7 @@ describe('freeze-snapshot: PostgreSQL on a CSI volume, real snapshot machinery',
       expect(failure).toBeInstanceOf(Error);
       expect((failure as Error).message).toContain('creationTime within the freeze deadline');
       // The fence is released: a write goes through at once.
-      const client = new pg.Client({
-        host: source.host,
-        port: source.port,
-        user: source.user,
-        password: source.password,
-        database: DB,
-      });
-      await client.connect();
+      const client = await pgConnect(source, DB);
       await client.query('SET statement_timeout = 2000');
       await client.query("INSERT INTO orders (item) VALUES ('after-failure')");
       // The backup mode session is gone.
@@ -349,12 +310,12 @@ describe('freeze-snapshot: PostgreSQL on a CSI volume, real snapshot machinery',
       // Nothing visible in the repository.
       expect(await repository.list('shop')).toEqual([]);
       // The VolumeSnapshot is deleted, and (once the slow driver returns) its copy too.
-      await until('VolumeSnapshots deleted', async () => {
+      await untilDefined('VolumeSnapshots deleted', async () => {
         const left = (await volumeSnapshotNames()).filter((n) => !snapshotsBefore.includes(n));
         return left.length === 0 ? true : undefined;
       });
       console.log(`freeze-snapshot deadline: failed after ${Math.round(failedAfterMs)} ms (deadline 1 s)`);
-      await until(
+      await untilDefined(
         'snapshot copies removed',
         async () => {
           const now = (await readdir(join(rig.root, 'snapshots'))).filter((f) => !before.has(f));
