@@ -258,8 +258,16 @@ export async function restoreReplicaSnapshot(
       progress.bytes(chunk.length);
     });
   }
-  await pipeline(stream, tar.stdin);
+  // tar stops at the archive's end marker and can exit before the pipe reports 'finish';
+  // Node then destroys its stdin ("Premature close", or EPIPE). Its exit status is the
+  // verdict on those: 0 means it read a whole archive. Any other feed error (the
+  // repository's integrity check, an abort) wins over tar's complaint about a short input.
+  const feedError = await pipeline(stream, tar.stdin).then(
+    () => undefined,
+    (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+  );
   const code = await exited;
+  if (feedError !== undefined && !isClosedByTool(feedError)) throw feedError;
   if (code !== 0)
     throw new AdapterError(
       'postgres',
@@ -278,4 +286,10 @@ export async function restoreReplicaSnapshot(
       `recovery_target_inclusive = off\n`,
   );
   return { lsn: info.lsn };
+}
+
+/** The tool closed its stdin (it exited) while the feed was finishing. */
+function isClosedByTool(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'EPIPE';
 }
