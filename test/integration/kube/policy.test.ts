@@ -74,15 +74,22 @@ describe('BackupPolicy: annotation-driven protection, schedule and retention', (
   let core: CoreV1Api;
   let controller: ControllerHandle | undefined;
   let work = '';
-  // The controller's clock: real time plus an offset the test moves forward.
+  // The controller's clock: real time plus an offset the test moves forward, held below
+  // the next minute, so a slow run (CI under load) never fires a tick the test did not ask for.
   let offsetMs = 0;
-  const clock = () => new Date(Date.now() + offsetMs);
+  let ceilingMs = Math.floor(Date.now() / 60_000) * 60_000 + 59_999;
+  const clock = () => new Date(Math.min(Date.now() + offsetMs, ceilingMs));
   /** Move the clock just past the next minute; returns that minute. */
   const nextTick = (): Date => {
-    const now = clock().getTime();
-    const tick = Math.floor(now / 60_000) * 60_000 + 60_000;
-    offsetMs += tick + 1_000 - now;
+    const tick = Math.floor(clock().getTime() / 60_000) * 60_000 + 60_000;
+    offsetMs = tick + 1_000 - Date.now();
+    ceilingMs = tick + 59_999;
     return new Date(tick);
+  };
+  /** Controller downtime: the clock jumps `ms` ahead. */
+  const jump = (ms: number) => {
+    offsetMs += ms;
+    ceilingMs += ms;
   };
   const stampOf = (t: Date) => t.toISOString().slice(0, 16).replace(/[-:T]/g, '');
 
@@ -282,7 +289,7 @@ describe('BackupPolicy: annotation-driven protection, schedule and retention', (
     await controller?.stop(5_000);
     controller = undefined;
     const before = (await list(NS_B, 'backups')).length;
-    offsetMs += 3 * 3_600_000; // three hours down: 180 missed ticks
+    jump(3 * 3_600_000); // three hours down: 180 missed ticks
     const tick = nextTick();
     await startIt();
     const stamp = stampOf(tick);
