@@ -61,6 +61,7 @@ export const CONTEXT_SHAPE: Readonly<Record<string, Shape>> = {
     id: str('backup id'),
     startedAt: str('ISO-8601 start time'),
     strategy: str('logical | replica | replica-snapshot | freeze-snapshot'),
+    repository: str('id of the repository the backup is written to, or null'),
     fingerprint: any('fingerprint recorded at capture (restore/verify), or null'),
     markers: { kind: 'list', doc: 'markers recorded at capture (restore/verify)', of: MARKER },
     snapshot: str('handle of the snapshot pinned for this member by an application-consistent cut, or null'),
@@ -106,6 +107,8 @@ export interface BackupInfo {
   readonly id: string;
   readonly startedAt: string;
   readonly strategy: string;
+  /** Id of the repository the backup is written to. */
+  readonly repository?: string;
   readonly fingerprint?: unknown;
   readonly markers?: readonly { readonly kind: string; readonly value: string }[];
   /** Handle id of the member's snapshot from an application-consistent cut. */
@@ -150,6 +153,7 @@ export function buildTemplateContext(input: {
       id: backup.id,
       startedAt: backup.startedAt,
       strategy: backup.strategy,
+      repository: backup.repository ?? null,
       fingerprint: backup.fingerprint ?? null,
       markers: backup.markers ? backup.markers.map((m) => ({ kind: m.kind, value: m.value })) : [],
       snapshot: backup.snapshot ?? null,

@@ -75,6 +75,8 @@ export interface PlanInput {
   readonly backup: {
     readonly id: string;
     readonly startedAt: string;
+    /** Id of the repository the backup goes to (labels what the backup leaves outside it). */
+    readonly repository?: string;
     readonly members?: Readonly<Record<string, RecordedMember>>;
   };
   readonly options?: PlanOptions;
@@ -223,6 +225,7 @@ export function plan(input: PlanInput): Plan {
       id: input.backup.id,
       startedAt: input.backup.startedAt,
       strategy: chosen.strategy,
+      ...(input.backup.repository !== undefined && { repository: input.backup.repository }),
       ...(recorded?.fingerprint && { fingerprint: recorded.fingerprint }),
       ...(recorded?.markers && { markers: recorded.markers }),
     };

@@ -24,6 +24,7 @@ import { seal, SealError, unseal } from './codec.ts';
 import { CONFIG_KEY, REPOSITORY_VERSION, RepositoryConfigSchema, type RepositoryConfig } from './config.ts';
 import { MANIFEST_PREFIX, manifestContext, manifestKey, type RepositoryContext } from './context.ts';
 import { deriveKeys, keyMatches, newSalt } from './keys.ts';
+import { isLive, readLocks } from './locks.ts';
 import { isBackupId, parseManifest, type Manifest, type ManifestArtifact } from './manifest.ts';
 import { NotFoundError, type LockMode, type ObjectStore } from './object-store.ts';
 import { defaultSealThreads } from './seal-pool.ts';
@@ -238,6 +239,23 @@ export class Repository {
       throw describeStoreError(error, this.location, 'cannot list backups');
     }
     return ids.sort();
+  }
+
+  /** Ids of backups being written now (a live backup lock), sorted. */
+  async inProgressBackupIds(now = new Date()): Promise<string[]> {
+    try {
+      return (await readLocks(this.ctx.store))
+        .filter(({ lock }) => lock.kind === 'backup' && isLive(lock, now))
+        .map(({ lock }) => lock.id)
+        .sort();
+    } catch (error) {
+      throw describeStoreError(error, this.location, 'cannot read backup locks');
+    }
+  }
+
+  /** Repository id (from its config), e.g. to label what backups leave outside it. */
+  get id(): string {
+    return this.ctx.config.id;
   }
 
   /** Committed backups, oldest first, optionally of one application. */

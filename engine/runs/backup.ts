@@ -36,6 +36,7 @@ export function planBackup(
   setup: EngineSetup,
   backupId = 'dry-run',
   probes?: Readonly<Record<string, ProbeResult>>,
+  repositoryId?: string,
 ): Plan {
   return plan({
     application: request.application,
@@ -44,7 +45,11 @@ export function planBackup(
     capabilitiesByEngine: setup.capabilitiesByEngine,
     registry: setup.registry,
     ...(probes && { probes }),
-    backup: { id: backupId, startedAt: new Date().toISOString() },
+    backup: {
+      id: backupId,
+      startedAt: new Date().toISOString(),
+      ...(repositoryId !== undefined && { repository: repositoryId }),
+    },
     options: { ...request.options, action: 'backup' },
   });
 }
@@ -66,7 +71,7 @@ export async function runBackup(
     labels: { ...request.labels, consistency: first.consistency },
   });
   try {
-    const thePlan = planBackup(request, setup, writer.backupId, probes);
+    const thePlan = planBackup(request, setup, writer.backupId, probes, repository.id);
     const result = await execute(thePlan, {
       registry: setup.registry,
       artifacts: { sink: (member) => writer.member(member.workload.name) },

@@ -1,11 +1,21 @@
 /** Commander argument parsers shared by several commands. */
 import { InvalidArgumentError } from 'commander';
+import { parseDuration } from '../../blueprint/duration.ts';
 import { UsageError } from '../../errors.ts';
 import { parseDbArgument } from '../../model/index.ts';
 import { redactUrl } from '../../redact.ts';
 
 /** A repeatable option: each occurrence appends. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** A duration such as `30s`, `10m`, `1h30m`, in milliseconds. */
+export function duration(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
 
 export function positive(value: string): number {
   if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError('expected a positive integer');

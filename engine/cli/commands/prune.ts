@@ -1,6 +1,13 @@
 /** `lifeboat prune`: apply GFS retention and delete unreferenced chunks. */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
+import { loadKubeConfig } from '../../kube/kube-client.ts';
+import {
+  collectVolumeSnapshots,
+  DEFAULT_MIN_AGE_MS,
+  volumeSnapshotApi,
+} from '../../kube/volume-snapshots/index.ts';
+import { duration } from './_arguments.ts';
 import {
   humanBytes,
   count,
@@ -19,6 +26,8 @@ interface PruneFlags extends RepositoryFlags {
   readonly keepYearly?: number;
   readonly app?: string;
   readonly dryRun?: boolean;
+  readonly volumeSnapshots?: string;
+  readonly volumeSnapshotsMinAge?: number;
   readonly output: 'table' | 'json';
 }
 
@@ -37,6 +46,16 @@ export function registerPrune(program: Command): void {
       .option('--keep-yearly <n>', 'keep the newest backup of each of the last N years', count)
       .option('--app <name>', 'only apply the policy to this application')
       .option('--dry-run', 'show what would be removed, delete nothing')
+      .option(
+        '--volume-snapshots <namespace>',
+        "then delete this repository's VolumeSnapshots in <namespace> whose backups are pruned or never committed (freeze-snapshot; uses the kubeconfig)",
+      )
+      .option(
+        '--volume-snapshots-min-age <duration>',
+        'never delete a VolumeSnapshot younger than this (clock skew margin)',
+        duration,
+        DEFAULT_MIN_AGE_MS,
+      )
       .option('-o, --output <format>', 'table or json', outputFormat, 'table'),
   ).action(async (flags: PruneFlags) => {
     const policy = {
@@ -56,11 +75,25 @@ export function registerPrune(program: Command): void {
       ...(flags.app !== undefined ? { app: flags.app } : {}),
       dryRun: flags.dryRun === true,
     });
+    const snapshots =
+      flags.volumeSnapshots === undefined
+        ? undefined
+        : await collectVolumeSnapshots(volumeSnapshotApi(loadKubeConfig()), repo, {
+            namespace: flags.volumeSnapshots,
+            dryRun: flags.dryRun === true,
+            ...(flags.volumeSnapshotsMinAge !== undefined && { minAgeMs: flags.volumeSnapshotsMinAge }),
+          });
     if (flags.output === 'json') {
-      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify(snapshots ? { ...report, volumeSnapshots: snapshots } : report, null, 2)}\n`,
+      );
       return;
     }
     const verb = flags.dryRun ? 'would remove' : 'removed';
+    for (const s of snapshots?.remove ?? [])
+      process.stdout.write(
+        `${verb}  VolumeSnapshot ${flags.volumeSnapshots ?? ''}/${s.name} (backup ${s.backupId})\n`,
+      );
     for (const id of report.removed) process.stdout.write(`${verb}  ${id}\n`);
     for (const id of report.retained)
       process.stdout.write(`retained ${id} (object lock / retention date not reached)\n`);

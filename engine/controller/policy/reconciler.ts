@@ -14,6 +14,11 @@ import {
 } from '../../kube/api/v1alpha1/index.ts';
 import { rfc3339 } from '../../kube/api/v1alpha1/conditions.ts';
 import type { Repository } from '../../repository/index.ts';
+import {
+  collectVolumeSnapshots,
+  volumeSnapshotApi,
+  type VolumeSnapshotApi,
+} from '../../kube/volume-snapshots/index.ts';
 import { RESOURCES } from '../resources.ts';
 import type {
   ControllerContext,
@@ -48,6 +53,8 @@ export interface PolicyReconcilerOptions {
   readonly openRepository?: (ctx: ControllerContext, namespace: string, name: string) => Promise<Repository>;
   /** @default the API through `ctx.kubeConfig` */
   readonly api?: PolicyApi;
+  /** VolumeSnapshots, for collecting freeze-snapshot backups' snapshots. @default through `ctx.kubeConfig` */
+  readonly volumeSnapshots?: (ctx: ControllerContext) => VolumeSnapshotApi;
 }
 
 interface PolicyLike extends KubeObject {
@@ -99,6 +106,36 @@ function existingRuns(
 }
 
 // Repository and API errors are built without secrets (engine/errors.ts, kube-client.ts).
+/**
+ * After retention of a freeze-snapshot policy: delete the namespace's VolumeSnapshots of
+ * this repository whose backups are gone (pruned) or never committed. A failure here is
+ * reported and retried after the next backup; it never undoes the retention.
+ */
+async function collectSnapshotsWith(
+  api: VolumeSnapshotApi,
+  repository: Repository,
+  namespace: string,
+  event: (type: 'Normal' | 'Warning', reason: string, message: string) => Promise<unknown>,
+): Promise<void> {
+  try {
+    const report = await collectVolumeSnapshots(api, repository, { namespace });
+    if (report.remove.length > 0) {
+      await event(
+        'Normal',
+        'VolumeSnapshotsCollected',
+        `deleted ${report.remove.length} VolumeSnapshot(s) of pruned or uncommitted backups: ` +
+          report.remove.map((r) => `${r.name} (backup ${r.backupId})`).join(', '),
+      );
+    }
+  } catch (error) {
+    await event(
+      'Warning',
+      'VolumeSnapshotCleanupFailed',
+      `VolumeSnapshot cleanup failed: ${describeError(error)}`,
+    );
+  }
+}
+
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -108,6 +145,16 @@ export function createPolicyReconciler(options: PolicyReconcilerOptions = {}): R
   const clock = options.clock ?? (() => new Date());
   const maxRequeueMs = options.maxRequeueMs ?? 300_000;
   let api = options.api;
+  let snapshots: VolumeSnapshotApi | undefined;
+  const collectSnapshots = (
+    repository: Repository,
+    namespace: string,
+    event: (type: 'Normal' | 'Warning', reason: string, message: string) => Promise<unknown>,
+    ctx: ControllerContext,
+  ) => {
+    snapshots ??= options.volumeSnapshots?.(ctx) ?? volumeSnapshotApi(ctx.kubeConfig);
+    return collectSnapshotsWith(snapshots, repository, namespace, event);
+  };
   const toNamespace = (o: KubeObject, ctx: ControllerContext) =>
     policiesOfNamespace(ctx, o.metadata?.name ?? '');
   const toPolicies = (o: KubeObject, ctx: ControllerContext) =>
@@ -244,6 +291,9 @@ export function createPolicyReconciler(options: PolicyReconcilerOptions = {}): R
                   (report.retained.length > 0 ? `, ${report.retained.length} still object-locked` : '') +
                   (report.deferredReason ? `; chunk cleanup deferred: ${report.deferredReason}` : ''),
               );
+            }
+            if (policy.spec.strategy === 'freeze-snapshot') {
+              await collectSnapshots(repository, key.namespace, event, ctx);
             }
           } catch (error) {
             // Retried on the next reconcile: lastSuccessfulBackupTime does not move.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from '../../blueprint/duration.ts';
-import { cut } from '../../kube/volume-snapshots/index.ts';
+import { cut, snapshotLabels } from '../../kube/volume-snapshots/index.ts';
 import { defineFunction } from '../define-function.ts';
 import type { BlueprintFunction } from '../types.ts';
 import { VOLUME_SNAPSHOTS_HANDLE, type VolumeSnapshotsHandle } from './handle.ts';
@@ -16,6 +16,11 @@ export const snapshotVolumesFunction: BlueprintFunction = defineFunction({
   args: z.strictObject({
     volumes: z.string().describe('handle from kube.prepareVolumeSnapshots'),
     backupId: z.string().min(1),
+    repository: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('id of the repository the backup goes to: labels the snapshots for their garbage collection'),
     deadline: z.string().regex(DURATION_PATTERN, 'must be a duration such as 30s').default('30s'),
   }),
   outputs: ['volumeSnapshots', 'cutMs'],
@@ -26,10 +31,11 @@ export const snapshotVolumesFunction: BlueprintFunction = defineFunction({
       namespace: handle.namespace,
       targets: handle.targets,
       backupId: args.backupId,
-      labels: {
-        'lifeboat.dev/backup': args.backupId.slice(0, 63),
-        'lifeboat.dev/member': ctx.workload.name.slice(0, 63),
-      },
+      labels: snapshotLabels({
+        backupId: args.backupId,
+        member: ctx.workload.name,
+        ...(args.repository ? { repository: args.repository } : {}),
+      }),
       deadlineMs: parseDuration(args.deadline),
       signal: ctx.signal,
     });

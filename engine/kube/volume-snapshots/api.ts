@@ -11,7 +11,13 @@ export const SNAPSHOT_VERSION = 'v1';
 
 /** The parts of a VolumeSnapshot this module reads. */
 export interface VolumeSnapshotObject {
-  readonly metadata?: { readonly name?: string; readonly namespace?: string; readonly uid?: string };
+  readonly metadata?: {
+    readonly name?: string;
+    readonly namespace?: string;
+    readonly uid?: string;
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly creationTimestamp?: string;
+  };
   readonly spec?: {
     readonly volumeSnapshotClassName?: string;
     readonly source?: { readonly persistentVolumeClaimName?: string };
@@ -55,6 +61,8 @@ export interface VolumeSnapshotApi {
   createSnapshot(namespace: string, body: object): Promise<VolumeSnapshotObject>;
   /** undefined when it does not exist. */
   getSnapshot(namespace: string, name: string): Promise<VolumeSnapshotObject | undefined>;
+  /** VolumeSnapshots of `namespace` matching `labelSelector`. */
+  listSnapshots(namespace: string, labelSelector: string): Promise<VolumeSnapshotObject[]>;
   /** Idempotent: a missing snapshot is not an error. */
   deleteSnapshot(namespace: string, name: string): Promise<void>;
   getContent(name: string): Promise<VolumeSnapshotContentObject | undefined>;
@@ -101,6 +109,16 @@ export function volumeSnapshotApi(kc: KubeConfig): VolumeSnapshotApi {
       orUndefined(`get VolumeSnapshot ${namespace}/${name}`, () =>
         custom.getNamespacedCustomObject({ ...ns(namespace), name }),
       ),
+    async listSnapshots(namespace, labelSelector) {
+      try {
+        const list = (await custom.listNamespacedCustomObject({ ...ns(namespace), labelSelector })) as {
+          items?: VolumeSnapshotObject[];
+        };
+        return list.items ?? [];
+      } catch (error) {
+        throw describeFailure(`list VolumeSnapshots in ${namespace}`, error);
+      }
+    },
     async deleteSnapshot(namespace, name) {
       await orUndefined(`delete VolumeSnapshot ${namespace}/${name}`, () =>
         custom.deleteNamespacedCustomObject({ ...ns(namespace), name }),

@@ -17,4 +17,13 @@ export {
   type VolumeSnapshotSet,
 } from './take.ts';
 export { createRestorePvc, restorePvcManifest, type RestorePvcInput } from './restore-pvc.ts';
+export { BACKUP_LABEL, MEMBER_LABEL, REPOSITORY_LABEL, backupLabelValue, snapshotLabels } from './labels.ts';
+export {
+  collectVolumeSnapshots,
+  planSnapshotCollection,
+  DEFAULT_MIN_AGE_MS,
+  type BackupLiveness,
+  type SnapshotCollectionPlan,
+  type SnapshotCollectionReport,
+} from './gc.ts';
 export { restoreVolumes, type PvcPlacement, type RestoredVolume } from './restore-volumes.ts';

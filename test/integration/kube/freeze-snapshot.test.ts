@@ -11,9 +11,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAdapter, prepareVolumeRestore } from '../../../adapters/postgres/index.ts';
 import { createKubeClient, discover, toApplication } from '../../../engine/kube/index.ts';
@@ -21,7 +22,9 @@ import { readPvcStorageClasses } from '../../../engine/kube/storage-classes.ts';
 import {
   cut,
   resolveTargets,
+  REPOSITORY_LABEL,
   restoreVolumes,
+  snapshotLabels,
   volumeSnapshotApi,
   type SnapshotRecord,
 } from '../../../engine/kube/volume-snapshots/index.ts';
@@ -57,6 +60,7 @@ const NS = `lb-fsnap-${suffix}`;
 const TARGET_NS = `lb-fsnap-restore-${suffix}`;
 const DB = 'orders';
 const PVC = 'data-orders-db-0';
+const CLI = resolve(import.meta.dirname, '../../../engine/cli/main.ts');
 
 async function readChunks(stream: AsyncIterable<unknown>): Promise<Buffer[]> {
   const chunks: Buffer[] = [];
@@ -150,6 +154,13 @@ describe('freeze-snapshot: PostgreSQL on a CSI volume, real snapshot machinery',
     await (kube as KubeServer | undefined)?.stop();
     if (work) await rm(work, { recursive: true, force: true });
   });
+
+  async function volumeSnapshotNames(): Promise<string[]> {
+    const list = (
+      await raw.request('GET', `/apis/snapshot.storage.k8s.io/v1/namespaces/${NS}/volumesnapshots`)
+    ).body as { items?: { metadata: { name: string } }[] };
+    return (list.items ?? []).map((i) => i.metadata.name);
+  }
 
   async function openRepository(name: string) {
     const store = new LocalStore(join(work, name));
@@ -275,12 +286,6 @@ describe('freeze-snapshot: PostgreSQL on a CSI volume, real snapshot machinery',
     const repository = await openRepository('repo-deadline');
     await rig.setCreateDelay(6_000);
     const before = new Set(await readdir(join(rig.root, 'snapshots')));
-    const volumeSnapshotNames = async () => {
-      const list = (
-        await raw.request('GET', `/apis/snapshot.storage.k8s.io/v1/namespaces/${NS}/volumesnapshots`)
-      ).body as { items?: { metadata: { name: string } }[] };
-      return (list.items ?? []).map((i) => i.metadata.name);
-    };
     const snapshotsBefore = await volumeSnapshotNames();
     try {
       const t0 = performance.now();
@@ -328,6 +333,96 @@ describe('freeze-snapshot: PostgreSQL on a CSI volume, real snapshot machinery',
     }
     expect(existsSync(rig.root)).toBe(true);
   }, 300_000);
+
+  it('prune --volume-snapshots deletes the snapshots of pruned and never-committed backups, and only those', async () => {
+    const keyFile = join(work, 'gc-key');
+    const keyText = randomBytes(32).toString('base64');
+    await writeFile(keyFile, keyText);
+    const repoDir = join(work, 'repo-gc');
+    const store = new LocalStore(repoDir);
+    await Repository.init(store, { key: Buffer.from(keyText) });
+    const repository = await Repository.open(store, { key: Buffer.from(keyText) });
+    const signal = new AbortController().signal;
+    const backup = async () =>
+      (
+        await runBackup(
+          { application, options: { strategy: 'freeze-snapshot', freezeDeadline: '20s' }, storageClasses },
+          await loadEngineSetup(),
+          repository,
+          { signal, onEvent: () => undefined },
+        )
+      ).manifest;
+    const snapshotOf = (m: { members: readonly { details: Readonly<Record<string, string>> }[] }) =>
+      m.members[0]?.details.volumeSnapshots ?? '';
+    const older = snapshotOf(await backup());
+    const newer = snapshotOf(await backup());
+    const labels = (await raw.get('snapshot.storage.k8s.io/v1', 'VolumeSnapshot', newer, NS)).body as {
+      metadata: { labels?: Record<string, string> };
+    };
+    expect(labels.metadata.labels).toMatchObject({ [REPOSITORY_LABEL]: repository.id });
+
+    // Stand-ins cut with the real machinery: a backup that died after its cut (lock
+    // released, no manifest), one still running (lock held), and another repository's.
+    const api = volumeSnapshotApi(loadKubeConfig(kube.kubeconfig));
+    const targets = await resolveTargets(api, { namespace: NS, pvcs: [PVC] });
+    const cutFor = async (backupId: string, repositoryId: string) =>
+      (
+        await cut(api, {
+          namespace: NS,
+          targets,
+          backupId,
+          labels: snapshotLabels({ backupId, member: 'orders-db', repository: repositoryId }),
+          deadlineMs: 30_000,
+          signal,
+        })
+      ).records[0]?.volumeSnapshot ?? '';
+    const dead = await repository.startBackup({ app: 'shop' });
+    const deadSnapshot = await cutFor(dead.backupId, repository.id);
+    await dead.abort();
+    const running = await repository.startBackup({ app: 'shop' });
+    const runningSnapshot = await cutFor(running.backupId, repository.id);
+    const foreignSnapshot = await cutFor(`${running.backupId.slice(0, -1)}x`, 'another-repository');
+    try {
+      const result = await execa(
+        process.execPath,
+        [
+          CLI,
+          'prune',
+          '--repo',
+          `file://${repoDir}`,
+          '--key-file',
+          keyFile,
+          '--keep-last',
+          '1',
+          '--volume-snapshots',
+          NS,
+          '--volume-snapshots-min-age',
+          '0s',
+          '-o',
+          'json',
+        ],
+        { env: { KUBECONFIG: kube.kubeconfig }, reject: false, all: true },
+      );
+      expect(result.exitCode, result.all).toBe(0);
+      const report = JSON.parse(result.stdout) as {
+        removed: string[];
+        volumeSnapshots: { remove: { name: string }[]; keep: string[] };
+      };
+      expect(report.removed).toHaveLength(1);
+      expect(report.volumeSnapshots.remove.map((r) => r.name).sort()).toEqual([deadSnapshot, older].sort());
+      expect(report.volumeSnapshots.keep.sort()).toEqual([newer, runningSnapshot].sort());
+      // Gone from the API once the snapshot machinery has deleted them; the rest stay.
+      await untilDefined('collected VolumeSnapshots deleted', async () => {
+        const left = new Set(await volumeSnapshotNames());
+        return left.has(older) || left.has(deadSnapshot) ? undefined : left;
+      });
+      const left = new Set(await volumeSnapshotNames());
+      for (const kept of [newer, runningSnapshot, foreignSnapshot]) expect(left.has(kept)).toBe(true);
+    } finally {
+      await running.abort();
+      for (const name of [runningSnapshot, foreignSnapshot]) await api.deleteSnapshot(NS, name);
+    }
+  }, 600_000);
 
   it("RBAC: the chart's controller role with rbac.volumeSnapshots=true suffices for capture and restore; without it the API refuses", async () => {
     const roleOf = async (set: string[]) => {

@@ -35,7 +35,12 @@ describe('renderAction', () => {
         func: 'kube.snapshotVolumes',
         defer: false,
         runs: true,
-        args: { volumes: '<phases.volumes.output.volumes>', backupId: 'b1', deadline: '15s' },
+        args: {
+          volumes: '<phases.volumes.output.volumes>',
+          backupId: 'b1',
+          repository: null,
+          deadline: '15s',
+        },
       },
       {
         name: 'backupStop',

@@ -96,6 +96,7 @@ function fakeApi(options: { cutAfterPolls?: number; error?: string }) {
       };
       return Promise.resolve({ status });
     },
+    listSnapshots: () => Promise.resolve([]),
     deleteSnapshot: (_ns, name) => {
       deleted.push(name);
       return Promise.resolve();
