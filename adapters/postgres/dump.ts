@@ -43,7 +43,13 @@ import {
   isRecoveryConflict,
   throwIfAborted,
 } from './errors.ts';
-import { decodeToken, maintenanceDatabase, pinSnapshotOn, resolveDatabases } from './snapshot.ts';
+import {
+  decodeToken,
+  maintenanceDatabase,
+  pinnedSessionFailure,
+  pinSnapshotOn,
+  resolveDatabases,
+} from './snapshot.ts';
 import { closeAll, hashedCopy, openSnapshotWorkers } from './table-copy.ts';
 import { captureReplicaSnapshot } from './replica-snapshot.ts';
 import { startTool, toolMajor } from './tools.ts';
@@ -147,48 +153,65 @@ async function dumpOnce(
   }
 
   try {
-    const databases = Object.keys(pinned.snapshots);
-    const globalsArtifact = await dumpGlobals(target, sink, facts.superuser, options.signal);
-    const fingerprint: Record<string, TableFingerprint> = {};
-    const entries: CatalogDatabase[] = [];
-    for (const [dbIndex, database] of databases.entries()) {
-      const snapshotId = pinned.snapshots[database] ?? '';
-      const entry = await dumpDatabase(target, sink, options, {
-        database,
-        dbIndex,
-        snapshotId,
-        inRecovery: facts.in_recovery,
-      });
-      for (const t of entry.tables)
-        fingerprint[fingerprintKey(database, t.schema, t.name)] = { rows: t.rows, hash: t.hash };
-      entries.push(entry);
-    }
-    const lsn = pinned.markers.find((m) => m.kind === 'lsn')?.value ?? '0/0';
-    const catalog: CaptureCatalog = {
-      format: CATALOG_FORMAT,
-      serverVersion: facts.version,
-      endpoint: facts.in_recovery ? 'replica' : 'primary',
-      lsn,
-      globalsArtifact,
-      databases: entries,
-    };
-    await sink.put(CATALOG_ARTIFACT, Readable.from([Buffer.from(JSON.stringify(catalog, null, 1))]), {
-      format: CATALOG_FORMAT,
-    });
-    return {
-      markers: pinned.markers,
-      fingerprint,
-      details: {
-        format: CATALOG_FORMAT,
-        serverVersion: facts.version,
-        pgDumpMajor: String(tools),
-        endpoint: catalog.endpoint,
-        databases: databases.join(','),
-      },
-    };
+    return await dumpPinned(target, sink, options, facts, tools, pinned);
+  } catch (error) {
+    // A pinned session the standby terminated (recovery conflict) is the cause of what
+    // failed after it (joins of its snapshot say "invalid snapshot identifier").
+    const ended = pinnedSessionFailure(ownPin ?? options.snapshot);
+    throw ended ? adapterError(workload, 'the session holding the dump snapshot ended', ended) : error;
   } finally {
     await ownPin?.release();
   }
+}
+
+/** Globals, then each database from its pinned snapshot, then the catalog (written last). */
+async function dumpPinned(
+  target: ConnectionTarget,
+  sink: ArtifactSink,
+  options: CaptureOptions,
+  facts: { version: string; in_recovery: boolean; superuser: boolean },
+  tools: number,
+  pinned: PinnedSnapshot & { snapshots: Readonly<Record<string, string>> },
+): Promise<CaptureResult> {
+  const databases = Object.keys(pinned.snapshots);
+  const globalsArtifact = await dumpGlobals(target, sink, facts.superuser, options.signal);
+  const fingerprint: Record<string, TableFingerprint> = {};
+  const entries: CatalogDatabase[] = [];
+  for (const [dbIndex, database] of databases.entries()) {
+    const snapshotId = pinned.snapshots[database] ?? '';
+    const entry = await dumpDatabase(target, sink, options, {
+      database,
+      dbIndex,
+      snapshotId,
+      inRecovery: facts.in_recovery,
+    });
+    for (const t of entry.tables)
+      fingerprint[fingerprintKey(database, t.schema, t.name)] = { rows: t.rows, hash: t.hash };
+    entries.push(entry);
+  }
+  const lsn = pinned.markers.find((m) => m.kind === 'lsn')?.value ?? '0/0';
+  const catalog: CaptureCatalog = {
+    format: CATALOG_FORMAT,
+    serverVersion: facts.version,
+    endpoint: facts.in_recovery ? 'replica' : 'primary',
+    lsn,
+    globalsArtifact,
+    databases: entries,
+  };
+  await sink.put(CATALOG_ARTIFACT, Readable.from([Buffer.from(JSON.stringify(catalog, null, 1))]), {
+    format: CATALOG_FORMAT,
+  });
+  return {
+    markers: pinned.markers,
+    fingerprint,
+    details: {
+      format: CATALOG_FORMAT,
+      serverVersion: facts.version,
+      pgDumpMajor: String(tools),
+      endpoint: catalog.endpoint,
+      databases: databases.join(','),
+    },
+  };
 }
 
 /** Roles and tablespaces; without superuser, role passwords cannot be read and are left out. */

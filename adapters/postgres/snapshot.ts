@@ -9,7 +9,7 @@ import type pg from 'pg';
 import type { Endpoint, Marker, Workload } from '../../engine/model/index.ts';
 import type { PinnedSnapshot } from '../types.ts';
 import { adapterError, throwIfAborted } from './errors.ts';
-import { connect, type ConnectionTarget } from './connection.ts';
+import { connect, sessionError, type ConnectionTarget } from './connection.ts';
 import { listDatabases } from './catalog.ts';
 import { withConnection } from './connection.ts';
 
@@ -71,6 +71,22 @@ export function maintenanceDatabase(workload: Workload, endpoint: Endpoint = wor
  * after the last export. Release commits the read-only transactions and closes the
  * connections; it is idempotent and safe to call after a failure.
  */
+/** The sessions holding each pinned snapshot, to tell why a join of it failed. */
+const pinSessions = new WeakMap<PinnedSnapshot, readonly pg.Client[]>();
+
+/**
+ * The error that ended one of `pin`'s sessions, if any (e.g. a standby terminated it in a
+ * recovery conflict): later joins of its snapshot only say "invalid snapshot identifier".
+ */
+export function pinnedSessionFailure(pin: PinnedSnapshot | undefined): Error | undefined {
+  if (!pin) return undefined;
+  for (const client of pinSessions.get(pin) ?? []) {
+    const error = sessionError(client);
+    if (error) return error;
+  }
+  return undefined;
+}
+
 export async function pinSnapshotOn(
   target: ConnectionTarget,
   databases: readonly string[],
@@ -118,7 +134,9 @@ export async function pinSnapshotOn(
       snapshots,
       inRecovery: marker.inRecovery,
     });
-    return { markers, token, snapshots, inRecovery: marker.inRecovery, release };
+    const pin = { markers, token, snapshots, inRecovery: marker.inRecovery, release };
+    pinSessions.set(pin, clients);
+    return pin;
   } catch (error) {
     await release();
     throw error;

@@ -7,7 +7,8 @@
  * the dump fails with a RecoveryConflictError naming the standby and the fix, not
  * retryable as a phase, and no catalog (the artifact that makes a capture loadable) is
  * written. A control dump with hot_standby_feedback = on succeeds under the same load.
- * Through the engine (runBackup, a repository whose store writes slowly) the backup fails
+ * Through the engine (runBackup, a repository whose chunk writes wait until the conflict
+ * was counted, so the dump is surely mid-stream) the backup fails
  * with the same clear message, is not retried, and leaves no backup in the repository.
  */
 import { randomBytes } from 'node:crypto';
@@ -109,15 +110,21 @@ function slowSink(dir: string): { sink: ArtifactSink; started: Promise<void> } {
   return { sink, started };
 }
 
-/** A local store whose every write takes `delayMs`: the backup's reader waits on it. */
-function slowStore(dir: string, delayMs: number): ObjectStore {
+/**
+ * A local store whose chunk writes wait for `gate`: the backup's reader (and so the
+ * dump's COPY on the standby) is held mid-stream until the test has seen the conflict.
+ */
+function gatedStore(dir: string, gate: Promise<void>, onChunk: () => void): ObjectStore {
   const store = new LocalStore(dir);
   return new Proxy(store, {
     get(target, key) {
       const value: unknown = Reflect.get(target, key, target);
       if (key === 'put') {
         return async (...args: Parameters<ObjectStore['put']>) => {
-          await new Promise((r) => setTimeout(r, delayMs));
+          if (args[0].startsWith('chunks/')) {
+            onChunk();
+            await gate;
+          }
           return target.put(...args);
         };
       }
@@ -228,12 +235,17 @@ describe('postgres replica strategy under a real recovery conflict', () => {
     const db = await seed();
     const before = await snapshotConflicts(standby, db);
     const key = Buffer.from(randomBytes(32).toString('base64'));
-    const store = slowStore(await tempDir('lifeboat-pg-conflict-repo-'), 150);
+    let openGate = (): void => {};
+    const gate = new Promise<void>((r) => (openGate = r));
+    let streaming = (): void => {};
+    const started = new Promise<void>((r) => (streaming = r));
+    // The first chunk reaching the store: the table's rows are flowing.
+    const store = gatedStore(await tempDir('lifeboat-pg-conflict-repo-'), gate, () => {
+      streaming();
+    });
     await Repository.init(store, { key });
     const repository = await Repository.open(store, { key });
     const events: RunEvent[] = [];
-    let streaming = (): void => {};
-    const started = new Promise<void>((r) => (streaming = r));
     const backup = runBackup(
       {
         application: { name: 'conflictapp', workloads: [workloadOf(primary, [db], { standby })] },
@@ -245,7 +257,6 @@ describe('postgres replica strategy under a real recovery conflict', () => {
         signal,
         onEvent: (event) => {
           events.push(event);
-          if (event.type === 'progress' && event.bytes > 0) streaming();
         },
       },
     ).then(
@@ -257,13 +268,14 @@ describe('postgres replica strategy under a real recovery conflict', () => {
       await c.query('DELETE FROM t WHERE id % 2 = 0');
       await c.query('VACUUM t');
     });
-    const error = await backup;
-
+    // The dump is still mid-stream (its chunks wait at the gate) when replay cancels it.
     let after = before;
     for (let i = 0; i < 100 && after <= before; i++) {
       await new Promise((r) => setTimeout(r, 100));
       after = await snapshotConflicts(standby, db);
     }
+    openGate();
+    const error = await backup;
     expect(after).toBeGreaterThan(before);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toContain(
