@@ -39,6 +39,8 @@ export const CSI_LOCALDIR_DRIVER = 'localdir.csi.lifeboat.dev';
 export const CSI_SNAPSHOT_CLASS = 'lifeboat-localdir';
 export const CSI_STORAGE_CLASS = 'lifeboat-localdir';
 const CRD_DIR = join(CACHE_DIR, 'csi-snapshot-crds');
+/** Failed steps retry after 1 s doubling up to 5 s (default 5 min): a loaded CI machine must not wait minutes. */
+const RETRY_ARGS = ['--retry-interval-start=1s', '--retry-interval-max=5s'];
 
 export interface CsiSnapshotRig {
   readonly driver: string;
@@ -156,14 +158,20 @@ export async function startCsiSnapshots(kubeconfig: string): Promise<CsiSnapshot
     await waitUntil(name, driverProc, () => Promise.resolve(existsSync(socket) ? true : undefined), 30_000);
     const controller = await startProcess({
       command: join(CACHE_BIN, 'snapshot-controller'),
-      args: [`--kubeconfig=${kubeconfig}`, '--leader-election=false', '--v=4'],
+      args: [`--kubeconfig=${kubeconfig}`, '--leader-election=false', '--v=4', ...RETRY_ARGS],
       logPath: join(dir, 'snapshot-controller.log'),
       cwd: dir,
     });
     procs.push(controller);
     const sidecar = await startProcess({
       command: join(CACHE_BIN, 'csi-snapshotter'),
-      args: [`--kubeconfig=${kubeconfig}`, `--csi-address=${socket}`, '--leader-election=false', '--v=4'],
+      args: [
+        `--kubeconfig=${kubeconfig}`,
+        `--csi-address=${socket}`,
+        '--leader-election=false',
+        '--v=4',
+        ...RETRY_ARGS,
+      ],
       logPath: join(dir, 'csi-snapshotter.log'),
       cwd: dir,
     });
