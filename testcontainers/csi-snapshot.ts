@@ -39,8 +39,13 @@ export const CSI_LOCALDIR_DRIVER = 'localdir.csi.lifeboat.dev';
 export const CSI_SNAPSHOT_CLASS = 'lifeboat-localdir';
 export const CSI_STORAGE_CLASS = 'lifeboat-localdir';
 const CRD_DIR = join(CACHE_DIR, 'csi-snapshot-crds');
-/** Failed steps retry after 1 s doubling up to 5 s (default 5 min): a loaded CI machine must not wait minutes. */
-const RETRY_ARGS = ['--retry-interval-start=1s', '--retry-interval-max=5s'];
+/**
+ * Failed steps retry after 1 s doubling up to 5 s (default 5 min), and every object is
+ * resynced each 10 s (default 15 min): a VolumeSnapshot deleted while its content is
+ * still being created is skipped then and only looked at again on resync (seen in the
+ * freeze-deadline test), so a test must not wait a default period for it.
+ */
+const RETRY_ARGS = ['--retry-interval-start=1s', '--retry-interval-max=5s', '--resync-period=10s'];
 
 export interface CsiSnapshotRig {
   readonly driver: string;

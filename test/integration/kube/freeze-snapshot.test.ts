@@ -44,14 +44,7 @@ import { unprivilegedUser } from '../../../testcontainers/_process.ts';
 import { workloadOf } from '../postgres/helpers.ts';
 import { pgConnect } from '../../_support/sql.ts';
 import { untilDefined } from '../../_support/wait.ts';
-import {
-  connect,
-  createEndpointSlice,
-  createNamespace,
-  createSecret,
-  createService,
-  createStatefulSet,
-} from './_cluster.ts';
+import { connect, createNamespace, createOrdersDb } from './_cluster.ts';
 import { renderChart } from './_helm.ts';
 import { impersonatingKubeConfig, RawKube, type KubeObject } from './_raw.ts';
 
@@ -125,17 +118,7 @@ describe('freeze-snapshot: PostgreSQL on a CSI volume, real snapshot machinery',
     const c = connect(kube.kubeconfig);
     for (const ns of [NS, TARGET_NS]) {
       await createNamespace(c, ns);
-      await createSecret(c, ns, 'orders-auth', { username: source.user, password: source.password });
-      await createStatefulSet(c, ns, {
-        name: 'orders-db',
-        image: 'postgres:15',
-        port: 5432,
-        annotations: { 'lifeboat.dev/credentials': 'orders-auth', 'lifeboat.dev/databases': DB },
-        labels: { 'app.kubernetes.io/part-of': 'shop' },
-        claimTemplates: ['data'],
-      });
-      await createService(c, ns, 'orders-db', undefined, 5432);
-      await createEndpointSlice(c, ns, 'orders-db', '127.0.0.1', source.port, 'FQDN');
+      await createOrdersDb(c, ns, source, DB, { claimTemplates: ['data'] });
     }
     await rig.bindStatic(NS, PVC, `vol-${suffix}`);
     const found = await discover(createKubeClient({ kubeconfig: kube.kubeconfig }), { namespace: NS });

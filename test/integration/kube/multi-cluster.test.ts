@@ -34,15 +34,7 @@ import {
   type SharedServer,
 } from '../../../testcontainers/index.ts';
 import { pgQuery } from '../../_support/sql.ts';
-import {
-  connect,
-  createEndpointSlice,
-  createNamespace,
-  createSecret,
-  createService,
-  createStatefulSet,
-  type Cluster,
-} from './_cluster.ts';
+import { connect, createNamespace, createOrdersDb, createSecret, type Cluster } from './_cluster.ts';
 import { applyCrds } from './_crds.ts';
 
 const CLI = resolve(import.meta.dirname, '../../../engine/cli/main.ts');
@@ -112,15 +104,7 @@ async function wirePostgres(
   storageClass: string,
 ): Promise<void> {
   await createNamespace(c, namespace);
-  await createSecret(c, namespace, 'orders-auth', { username: server.user, password: server.password });
-  await createStatefulSet(c, namespace, {
-    name: 'orders-db',
-    image: 'postgres:15',
-    port: 5432,
-    annotations: { 'lifeboat.dev/credentials': 'orders-auth', 'lifeboat.dev/databases': database },
-    labels: { 'app.kubernetes.io/part-of': 'shop' },
-    claimTemplates: ['data'],
-  });
+  await createOrdersDb(c, namespace, server, database, { claimTemplates: ['data'] });
   // The PVC a StatefulSet controller would create (none runs here), with its storage class.
   await c.core.createNamespacedPersistentVolumeClaim({
     namespace,
@@ -133,8 +117,6 @@ async function wirePostgres(
       },
     },
   });
-  await createService(c, namespace, 'orders-db', undefined, 5432);
-  await createEndpointSlice(c, namespace, 'orders-db', '127.0.0.1', server.port, 'FQDN');
 }
 
 describe('two clusters sharing one repository', () => {
