@@ -105,7 +105,6 @@ function existingRuns(
   return { runs, backups };
 }
 
-// Repository and API errors are built without secrets (engine/errors.ts, kube-client.ts).
 /**
  * After retention of a freeze-snapshot policy: delete the namespace's VolumeSnapshots of
  * this repository whose backups are gone (pruned) or never committed. A failure here is
@@ -136,6 +135,7 @@ async function collectSnapshotsWith(
   }
 }
 
+// Repository and API errors are built without secrets (engine/errors.ts, kube-client.ts).
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
