@@ -13,6 +13,10 @@ export interface StartedLocally {
   readonly t0: number;
   /** The signal `stop` sends first (the server's fast clean shutdown). */
   readonly stopSignal: NodeJS.Signals;
+  /** How long `stop` waits after `stopSignal` before SIGKILL. @default ServerProcess.stop's */
+  readonly stopTimeoutMs?: number;
+  /** Stops what the server needs and outlives it (e.g. its etcd), after it and before `dir` goes. */
+  readonly stopAfter?: () => Promise<void>;
 }
 
 /**
@@ -22,7 +26,7 @@ export interface StartedLocally {
 export function localServerFields(
   started: StartedLocally,
 ): Pick<TestServer, 'name' | 'url' | 'dataDir' | 'logPath' | 'startSeconds' | 'external' | 'stop'> {
-  const { name, url, dir, proc, t0, stopSignal } = started;
+  const { name, url, dir, proc, t0, stopSignal, stopTimeoutMs, stopAfter } = started;
   let stopped = false;
   return {
     name,
@@ -34,7 +38,8 @@ export function localServerFields(
     async stop() {
       if (stopped) return;
       stopped = true;
-      await proc.stop(stopSignal);
+      await proc.stop(stopSignal, stopTimeoutMs);
+      await stopAfter?.();
       await removeDir(dir);
     },
   };

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
 import type { TestServer } from './types.ts';
 import { notInstalled } from './errors.ts';
+import { localServerFields } from './_local-server.ts';
 import {
   CACHE_DIR,
   freePorts,
-  removeDir,
   secondsSince,
   serverDir,
   startProcess,
@@ -214,10 +214,16 @@ export async function startCassandra(options: { name?: string } = {}): Promise<C
     } finally {
       await first.client.shutdown();
     }
-    let stopped = false;
     return {
-      name,
-      url: `cassandra://cassandra:${password}@127.0.0.1:${native}/?dc=datacenter1`,
+      ...localServerFields({
+        name,
+        url: `cassandra://cassandra:${password}@127.0.0.1:${native}/?dc=datacenter1`,
+        dir,
+        proc,
+        t0,
+        stopSignal: 'SIGTERM',
+        stopTimeoutMs: 20_000,
+      }),
       host: '127.0.0.1',
       port: native,
       version: first.version,
@@ -226,16 +232,6 @@ export async function startCassandra(options: { name?: string } = {}): Promise<C
       localDataCenter: 'datacenter1',
       jmxPort: jmx,
       classpath,
-      dataDir: dir,
-      logPath: proc.logPath,
-      startSeconds: secondsSince(t0),
-      external: false,
-      async stop() {
-        if (stopped) return;
-        stopped = true;
-        await proc.stop('SIGTERM', 20_000);
-        await removeDir(dir);
-      },
     };
   });
 }

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import type { TestServer } from './types.ts';
 import { notInstalled } from './errors.ts';
+import { localServerFields } from './_local-server.ts';
 import {
   CACHE_BIN,
   freePorts,
-  removeDir,
   secondsSince,
   serverDir,
   startProcess,
@@ -101,26 +101,14 @@ export async function startFerretdb(options: { name?: string } = {}): Promise<Fe
     onFail(() => proc.stop('SIGKILL', 2_000));
     const url = `mongodb://admin:${password}@127.0.0.1:${port}/?authSource=admin&directConnection=true`;
     const v = await waitUntil(name, proc, () => ping(url), 60_000);
-    let stopped = false;
     return {
-      name,
-      url,
+      ...localServerFields({ name, url, dir, proc, t0, stopSignal: 'SIGTERM' }),
       host: '127.0.0.1',
       port,
       version: v.ferret || v.mongo,
       ferretdbVersion: v.ferret,
       user: 'admin',
       password,
-      dataDir: dir,
-      logPath: proc.logPath,
-      startSeconds: secondsSince(t0),
-      external: false,
-      async stop() {
-        if (stopped) return;
-        stopped = true;
-        await proc.stop('SIGTERM');
-        await removeDir(dir);
-      },
     };
   });
 }

@@ -7,10 +7,10 @@ import { stringify } from 'yaml';
 import type { TestServer } from './types.ts';
 import { notInstalled } from './errors.ts';
 import { makeKubePki } from './_pki.ts';
+import { localServerFields } from './_local-server.ts';
 import {
   CACHE_BIN,
   freePorts,
-  removeDir,
   secondsSince,
   serverDir,
   startProcess,
@@ -215,10 +215,17 @@ export async function startKube(options: { name?: string } = {}): Promise<KubeSe
       { mode: 0o600 },
     );
     const version = await kubeVersion(base, tls);
-    let stopped = false;
     return {
-      name,
-      url: base,
+      ...localServerFields({
+        name,
+        url: base,
+        dir,
+        proc,
+        t0,
+        stopSignal: 'SIGTERM',
+        stopTimeoutMs: 10_000,
+        stopAfter: () => etcdProc.stop('SIGTERM', 5_000),
+      }),
       host: '127.0.0.1',
       port,
       version,
@@ -227,17 +234,6 @@ export async function startKube(options: { name?: string } = {}): Promise<KubeSe
       caCertPath: pki.caCert,
       caKeyPath: pki.caKey,
       etcdUrl,
-      dataDir: dir,
-      logPath: proc.logPath,
-      startSeconds: secondsSince(t0),
-      external: false,
-      async stop() {
-        if (stopped) return;
-        stopped = true;
-        await proc.stop('SIGTERM', 10_000);
-        await etcdProc.stop('SIGTERM', 5_000);
-        await removeDir(dir);
-      },
     };
   });
 }

@@ -4,15 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { notInstalled } from './errors.ts';
-import {
-  freePorts,
-  removeDir,
-  secondsSince,
-  serverDir,
-  startProcess,
-  waitUntil,
-  withCleanup,
-} from './_process.ts';
+import { localServerFields } from './_local-server.ts';
+import { freePorts, secondsSince, serverDir, startProcess, waitUntil, withCleanup } from './_process.ts';
 import type { TestServer } from './types.ts';
 
 /**
@@ -117,22 +110,17 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     onFail(() => proc.stop('SIGKILL', 2_000));
     const handle = { host: '127.0.0.1', port, password, cli };
     const info = await waitUntil(name, proc, () => redisCli(handle, ['INFO', 'server']), 30_000);
-    let stopped = false;
     return {
-      name,
-      url: `redis://:${password}@127.0.0.1:${port}`,
+      ...localServerFields({
+        name,
+        url: `redis://:${password}@127.0.0.1:${port}`,
+        dir,
+        proc,
+        t0,
+        stopSignal: 'SIGTERM',
+      }),
       ...handle,
       version: /redis_version:(\S+)/.exec(info)?.[1] ?? '',
-      dataDir: dir,
-      logPath: proc.logPath,
-      startSeconds: secondsSince(t0),
-      external: false,
-      async stop() {
-        if (stopped) return;
-        stopped = true;
-        await proc.stop('SIGTERM');
-        await removeDir(dir);
-      },
     };
   });
 }
