@@ -66,11 +66,6 @@ export function maintenanceDatabase(workload: Workload, endpoint: Endpoint = wor
   }
 }
 
-/**
- * Pin one snapshot per database on `target.endpoint`. The markers carry the LSN read
- * after the last export. Release commits the read-only transactions and closes the
- * connections; it is idempotent and safe to call after a failure.
- */
 /** The sessions holding each pinned snapshot, to tell why a join of it failed. */
 const pinSessions = new WeakMap<PinnedSnapshot, readonly pg.Client[]>();
 
@@ -87,6 +82,11 @@ export function pinnedSessionFailure(pin: PinnedSnapshot | undefined): Error | u
   return undefined;
 }
 
+/**
+ * Pin one snapshot per database on `target.endpoint`. The markers carry the LSN read
+ * after the last export. Release commits the read-only transactions and closes the
+ * connections; it is idempotent and safe to call after a failure.
+ */
 export async function pinSnapshotOn(
   target: ConnectionTarget,
   databases: readonly string[],

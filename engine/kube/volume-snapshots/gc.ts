@@ -12,7 +12,7 @@
  * locked, or dead.
  */
 import type { VolumeSnapshotApi, VolumeSnapshotObject } from './api.ts';
-import { BACKUP_LABEL, backupLabelValue, REPOSITORY_LABEL } from './labels.ts';
+import { BACKUP_LABEL, labelValue, REPOSITORY_LABEL } from './labels.ts';
 
 export interface SnapshotCollectionPlan {
   /** Snapshots to delete, with the backup id their label names. */
@@ -32,7 +32,7 @@ export function planSnapshotCollection(input: {
   readonly now: Date;
   readonly minAgeMs: number;
 }): SnapshotCollectionPlan {
-  const live = new Set(Array.from(input.liveBackupIds, (id) => backupLabelValue(id)));
+  const live = new Set(Array.from(input.liveBackupIds, (id) => labelValue(id)));
   const remove: { name: string; backupId: string }[] = [];
   const keep: string[] = [];
   for (const s of input.snapshots) {
@@ -74,7 +74,7 @@ export async function collectVolumeSnapshots(
   const now = options.now ?? new Date();
   const snapshots = await api.listSnapshots(
     options.namespace,
-    `${REPOSITORY_LABEL}=${backupLabelValue(repository.id)}`,
+    `${REPOSITORY_LABEL}=${labelValue(repository.id)}`,
   );
   const [committed, inProgress] = await Promise.all([
     repository.listIds(),

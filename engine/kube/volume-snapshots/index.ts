@@ -17,7 +17,7 @@ export {
   type VolumeSnapshotSet,
 } from './take.ts';
 export { createRestorePvc, restorePvcManifest, type RestorePvcInput } from './restore-pvc.ts';
-export { BACKUP_LABEL, MEMBER_LABEL, REPOSITORY_LABEL, backupLabelValue, snapshotLabels } from './labels.ts';
+export { BACKUP_LABEL, MEMBER_LABEL, REPOSITORY_LABEL, labelValue, snapshotLabels } from './labels.ts';
 export {
   collectVolumeSnapshots,
   planSnapshotCollection,

@@ -8,6 +8,7 @@
  * the import never deletes the backup's snapshot) bound to a new VolumeSnapshot.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { labelValue } from './labels.ts';
 import { UsageError } from '../../errors.ts';
 import type { VolumeSnapshotApi } from './api.ts';
 import { SNAPSHOT_GROUP, SNAPSHOT_VERSION } from './api.ts';
@@ -64,7 +65,7 @@ export async function restoreVolumes(
       volumeSnapshot,
       ...(placement.storageClass && { storageClass: placement.storageClass }),
       ...((record.restoreSize ?? record.size) && { size: record.restoreSize ?? record.size }),
-      labels: { 'lifeboat.dev/restored-from': input.backupId.slice(0, 63).replace(/[^A-Za-z0-9._-]/g, '-') },
+      labels: { 'lifeboat.dev/restored-from': labelValue(input.backupId) },
     });
     out.push({
       pvc: placement.target,
