@@ -1,9 +1,11 @@
 /**
  * Repository mode (`lifeboat dashboard --repo URL`): everything comes from one repository,
  * no cluster involved. Manifests are immutable, so each is read (and decrypted) once;
- * drill reports, locks and chunk sizes are read again on every request.
+ * drill reports, locks, chunk indexes and pack sizes are read again on every scan.
  */
 import { readLocks, isLive } from '../repository/locks.ts';
+import { readAllIndexes } from '../repository/pack-index.ts';
+import { PACK_PREFIX } from '../repository/pack.ts';
 import type { Manifest, Repository } from '../repository/index.ts';
 import type {
   ApplicationDetail,
@@ -17,7 +19,6 @@ import { DashboardHttpError } from './http-error.ts';
 import { applicationDetails, newStoredBytes, summaryOf, type StoredBackup } from './repository-views.ts';
 import type { DashboardSource } from './source.ts';
 
-const CHUNK_PREFIX = 'chunks/';
 const BACKUP_LOCK = /^locks\/backup-(.+)\.json$/;
 
 export interface RepositorySourceOptions {
@@ -46,8 +47,10 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 
 interface Snapshot {
   readonly backups: StoredBackup[];
-  /** Stored size of every chunk object, by chunk id. */
+  /** Stored (sealed) size of every indexed chunk, by chunk id. */
   readonly chunkSizes: Map<string, number>;
+  /** Bytes of all packs. */
+  readonly storedBytes: number;
 }
 
 export class RepositorySource implements DashboardSource {
@@ -94,11 +97,11 @@ export class RepositorySource implements DashboardSource {
       },
     );
     const chunkSizes = new Map<string, number>();
-    for await (const info of this.#repo.ctx.store.list(CHUNK_PREFIX)) {
-      const id = info.key.slice(info.key.lastIndexOf('/') + 1);
-      chunkSizes.set(id, info.size);
-    }
-    return { backups, chunkSizes };
+    for (const index of (await readAllIndexes(this.#repo.ctx)).indexes.values())
+      for (const [id, at] of index) chunkSizes.set(id, at.length);
+    let storedBytes = 0;
+    for await (const info of this.#repo.ctx.store.list(PACK_PREFIX)) storedBytes += info.size;
+    return { backups, chunkSizes, storedBytes };
   }
 
   async #details(): Promise<ApplicationDetail[]> {
@@ -138,7 +141,7 @@ export class RepositorySource implements DashboardSource {
   }
 
   async repositories(): Promise<RepositoryView[]> {
-    const { backups, chunkSizes } = await this.#snapshot();
+    const { backups, storedBytes } = await this.#snapshot();
     let logical = 0;
     const unique = new Map<string, number>();
     for (const { manifest } of backups)
@@ -147,7 +150,6 @@ export class RepositorySource implements DashboardSource {
         for (const [id, size] of artifact.chunks) unique.set(id, size);
       }
     const uniquePlain = [...unique.values()].reduce((n, s) => n + s, 0);
-    const stored = [...chunkSizes.values()].reduce((n, s) => n + s, 0);
     const lock = this.#repo.ctx.config.lock;
     return [
       {
@@ -156,7 +158,7 @@ export class RepositorySource implements DashboardSource {
         url: this.location,
         backups: backups.length,
         logicalBytes: logical,
-        storedBytes: stored,
+        storedBytes,
         dedupRatio: uniquePlain > 0 ? logical / uniquePlain : null,
         encrypted: this.#repo.encrypted,
         immutability: lock ? { mode: lock.mode.toLowerCase(), days: lock.days } : null,

@@ -1,24 +1,27 @@
 /**
- * Reads an artifact back as a stream: chunks fetched a few ahead (bounded), each
- * authenticated, decompressed and checked against its id and size before a byte of
- * it is emitted. Any mismatch fails the stream with a RepositoryError naming the
- * backup, artifact and chunk.
+ * Reads an artifact back as a stream: chunks fetched a few ahead (bounded), each by
+ * range from its pack, authenticated, decompressed and checked against its id and
+ * size before a byte of it is emitted. Any mismatch fails the stream with a
+ * RepositoryError naming the backup, artifact and chunk.
  */
 import { Readable } from 'node:stream';
 import { RepositoryError } from '../errors.ts';
 import { SealError, unseal } from './codec.ts';
-import { chunkKey, type RepositoryContext } from './context.ts';
+import type { RepositoryContext } from './context.ts';
 import type { ManifestArtifact } from './manifest.ts';
 import { releaseMemory } from './memory.ts';
-import { NotFoundError } from './object-store.ts';
+import { NotFoundError, ShortObjectError } from './object-store.ts';
+import type { ChunkIndex } from './pack-index.ts';
+import { packKey, type ChunkLocation } from './pack.ts';
 import { describeStoreError } from './store-errors.ts';
 
-/** Fetch and check one chunk. */
+/** Fetch and check one chunk, found at `at` (its backup's index). */
 export async function readChunk(
   ctx: RepositoryContext,
   where: { backupId: string; artifact: string },
   id: string,
   size: number,
+  at: ChunkLocation | undefined,
 ): Promise<Buffer> {
   const fail = (reason: string, cause?: unknown): RepositoryError =>
     new RepositoryError(
@@ -26,11 +29,14 @@ export async function readChunk(
       { ...where, chunk: id },
       cause === undefined ? {} : { cause },
     );
+  if (at === undefined) throw fail("chunk is not in the backup's index");
   let object: Buffer;
   try {
-    object = await ctx.store.get(chunkKey(id));
+    object = await ctx.store.getRange(packKey(at.pack), at.offset, at.length);
   } catch (error) {
-    if (error instanceof NotFoundError) throw fail('chunk is missing', error);
+    if (error instanceof NotFoundError) throw fail(`chunk is missing (pack ${at.pack} is gone)`, error);
+    if (error instanceof ShortObjectError)
+      throw fail(`chunk is missing (pack ${at.pack} is truncated)`, error);
     throw fail(describeStoreError(error, ctx.store.location, 'read').message, error);
   }
   let plain: Buffer | undefined;
@@ -48,11 +54,12 @@ export async function readChunk(
   return plain;
 }
 
-/** A Readable of the artifact's bytes; `prefetch` chunks are read ahead. */
+/** A Readable of the artifact's bytes, located by its backup's `index`; `prefetch` chunks are read ahead. */
 export function artifactStream(
   ctx: RepositoryContext,
   backupId: string,
   artifact: ManifestArtifact,
+  index: ChunkIndex,
   prefetch = 4,
 ): Readable {
   const where = { backupId, artifact: `${artifact.member}/${artifact.name}` };
@@ -63,7 +70,7 @@ export function artifactStream(
       while (queue.length < prefetch && next < artifact.chunks.length) {
         const ref = artifact.chunks[next++];
         if (!ref) break;
-        const p = readChunk(ctx, where, ref[0], ref[1]);
+        const p = readChunk(ctx, where, ref[0], ref[1], index.get(ref[0]));
         p.catch(() => undefined); // observed when awaited below
         queue.push(p);
       }

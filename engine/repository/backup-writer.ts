@@ -3,11 +3,14 @@
  * artifact stream and finds chunk boundaries (the serial part); every chunk then
  * moves (transferred, not copied) to a seal worker that computes its id, and, if
  * the chunk is new, compresses and encrypts it there, in parallel with the others;
- * the main thread writes the sealed object and hands the memory back to the chunker.
- * A bounded number of chunks and bytes is in flight (uploadConcurrency chunks, and a
- * few average chunks per seal thread): memory stays bounded whatever the stream size. Chunks already in the repository are
- * referenced, not uploaded (and their object-lock retention extended to this
- * backup's). Nothing is visible until `commit` writes the manifest, the commit point.
+ * the main thread appends the sealed chunk to a pack (pack-writer.ts) and hands the
+ * memory back to the chunker. A bounded number of chunks and bytes is in flight
+ * (uploadConcurrency chunks, and a few average chunks per seal thread) and a bounded
+ * number of packs: memory stays bounded whatever the stream size. Chunks already in
+ * the repository are referenced, not uploaded (and their pack's object-lock retention
+ * extended to this backup's). At `commit` the packs are made durable, then the
+ * backup's chunk index is written, then its manifest, the commit point: nothing is
+ * visible before.
  */
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -15,16 +18,12 @@ import type { ArtifactSink } from '../../adapters/types.ts';
 import { RepositoryError } from '../errors.ts';
 import { Chunker } from './chunker.ts';
 import { InFlightGate } from './in-flight-gate.ts';
-import { seal } from './codec.ts';
+import { seal, type Sealed } from './codec.ts';
 import { SealPool, type HeldChunk } from './seal-pool.ts';
-import {
-  CHUNK_PREFIX,
-  chunkIdOfKey,
-  chunkKey,
-  manifestContext,
-  manifestKey,
-  type RepositoryContext,
-} from './context.ts';
+import { manifestContext, manifestKey, type RepositoryContext } from './context.ts';
+import { indexKey, readAllIndexes, sealIndex, type ChunkIndex } from './pack-index.ts';
+import { packKey, type ChunkLocation } from './pack.ts';
+import { PackWriter } from './pack-writer.ts';
 import { HeldLock, isLive, readLocks } from './locks.ts';
 import {
   newBackupId,
@@ -66,6 +65,8 @@ export interface BackupStats {
   readonly newBytesStored: number;
   /** Plaintext bytes of new chunks. */
   readonly newBytesPlain: number;
+  /** Packs written so far. */
+  readonly packs: number;
 }
 
 export class BackupWriter implements ArtifactSink {
@@ -77,16 +78,17 @@ export class BackupWriter implements ArtifactSink {
   readonly #startedAt = new Date();
   readonly #retainUntil: Date | undefined;
   readonly #lockMode: LockMode | undefined;
-  /** Chunk ids in the repository when the backup started. */
-  readonly #known: Set<string>;
+  /** Chunks in the repository when the backup started (every index), and where. */
+  readonly #known: ChunkIndex;
   /** Chunk ids this backup has already stored or referenced. */
   readonly #seen = new Set<string>();
-  /** Ids found in the repository at start that this backup references. */
-  readonly #reusedExisting = new Set<string>();
+  /** Where each chunk this backup references lies: its index, written at commit. */
+  readonly #index: ChunkIndex = new Map();
+  /** Packs of other backups this one reuses chunks of → their retention extension. */
+  readonly #reusedPacks = new Map<string, Promise<void>>();
   readonly #artifacts: ManifestArtifact[] = [];
   readonly #slots: InFlightGate;
-  /** Sealed chunks being written: a bound separate from the plaintext's (see #upload). */
-  readonly #writes: InFlightGate;
+  readonly #packs: PackWriter;
   readonly #tasks = new Set<Promise<void>>();
   /** Chunk id → its upload while in flight. */
   readonly #pending = new Map<string, Promise<void>>();
@@ -102,7 +104,7 @@ export class BackupWriter implements ArtifactSink {
     meta: BackupMeta,
     backupId: string,
     lock: HeldLock,
-    known: Set<string>,
+    known: ChunkIndex,
   ) {
     this.#ctx = ctx;
     this.#meta = meta;
@@ -116,14 +118,20 @@ export class BackupWriter implements ArtifactSink {
       ctx.uploadConcurrency,
       Math.max(chunker.max, 3 * chunker.avg * ctx.sealThreads),
     );
-    // sealed chunks waiting for the store (an fsync, an S3 PUT) no longer hold their
-    // plaintext: the seal threads keep working while writes wait on the disk or network
-    this.#writes = new InFlightGate(ctx.uploadConcurrency, Math.max(chunker.max, 4 * chunker.avg));
     const lockCfg = ctx.config.lock;
     this.#lockMode = lockCfg?.mode;
     this.#retainUntil =
       meta.retainUntil ??
       (lockCfg ? new Date(this.#startedAt.getTime() + lockCfg.days * 86_400_000) : undefined);
+    // sealed chunks waiting for the store (an fsync, an S3 PUT) no longer hold their
+    // plaintext: the seal threads keep working while a pack is written
+    this.#packs = new PackWriter({
+      store: ctx.store,
+      targetBytes: ctx.packBytes,
+      dataKey: ctx.dataKey,
+      // the names become durable at commit (syncNames), once per directory
+      putOptions: { ...this.#retention(), deferNameSync: true },
+    });
   }
 
   /** Take the backup lock, wait out a running prune, load the chunk index. */
@@ -138,11 +146,10 @@ export class BackupWriter implements ArtifactSink {
     }
     try {
       await waitForPrune(ctx);
-      const known = new Set<string>();
-      for await (const info of ctx.store.list(CHUNK_PREFIX)) {
-        const id = chunkIdOfKey(info.key);
-        if (id) known.add(id);
-      }
+      // an index that cannot be trusted is left out: its chunks are just stored again
+      const { indexes } = await readAllIndexes(ctx);
+      const known: ChunkIndex = new Map();
+      for (const index of indexes.values()) for (const [id, at] of index) known.set(id, at);
       return new BackupWriter(ctx, meta, backupId, lock, known);
     } catch (error) {
       await lock.release().catch(() => undefined);
@@ -152,7 +159,7 @@ export class BackupWriter implements ArtifactSink {
 
   /** Counters so far (final after `commit`). */
   get stats(): BackupStats {
-    return { ...this.#stats };
+    return { ...this.#stats, packs: this.#packs.written.length };
   }
 
   /** A sink writing artifacts of one member (database) of the application. */
@@ -289,14 +296,16 @@ export class BackupWriter implements ArtifactSink {
     if (this.#seen.has(id)) {
       chunker.recycle(await held.release());
       // stored by another chunk, maybe still in flight: this put resolves only once it
-      // is durable too
+      // is in a pack too
       await this.#pending.get(id);
       return;
     }
     this.#seen.add(id);
-    const isNew = !this.#known.has(id);
-    if (!isNew) this.#reusedExisting.add(id);
-    const work = isNew ? this.#upload(id, held, chunker, releaseSlot) : this.#extend(id, held, chunker);
+    const existing = this.#known.get(id);
+    const work =
+      existing === undefined
+        ? this.#upload(id, held, chunker, releaseSlot)
+        : this.#reuse(id, existing, held, chunker);
     this.#pending.set(id, work);
     try {
       await work;
@@ -306,46 +315,55 @@ export class BackupWriter implements ArtifactSink {
   }
 
   /**
-   * Seal and store a new chunk. Once sealed, it waits for a write slot (sealed bytes),
-   * then gives back its plaintext slot and memory unless a written part is that memory
-   * (stored as is): the sealed copy is all the write needs.
+   * Seal a new chunk and append it to a pack. Its plaintext memory goes back to the
+   * chunker at once (the sealed copy is all the pack needs), its plaintext slot once
+   * the chunk is in a pack: until then it is memory in flight.
    */
   async #upload(id: string, held: HeldChunk, chunker: Chunker, releaseSlot?: () => void): Promise<void> {
     const sealed = await held.seal(id);
-    let writing = false;
-    try {
-      await this.#writes.acquire(sealed.size);
-      writing = true;
-      const viewsPlain = sealed.parts.some((part) => part.buffer === sealed.memory.buffer);
-      if (!viewsPlain) {
-        chunker.recycle(sealed.memory);
-        releaseSlot?.();
-      }
-      // the name becomes durable at commit (syncNames), once per directory
-      await this.#ctx.store.put(chunkKey(id), sealed.parts, { ...this.#retention(), deferNameSync: true });
-      // only once stored: until then the chunk's memory may be one of the written parts
-      if (viewsPlain) chunker.recycle(sealed.memory);
-    } finally {
-      if (writing) this.#writes.release(sealed.size);
-      sealed.dispose();
+    let parts: Sealed = sealed;
+    if (sealed.parts.some((part) => part.buffer === sealed.memory.buffer)) {
+      // stored as is (unencrypted and incompressible): the pack needs its own copy
+      parts = { parts: sealed.parts.map((part) => Buffer.from(part)), size: sealed.size };
     }
+    chunker.recycle(sealed.memory);
+    const dispose =
+      parts === sealed
+        ? () => {
+            sealed.dispose();
+          }
+        : () => undefined;
+    this.#index.set(id, await this.#packs.add(id, parts, dispose));
+    releaseSlot?.();
     this.#stats.newChunks++;
     this.#stats.newBytesStored += sealed.size;
     this.#stats.newBytesPlain += held.length;
   }
 
-  /** A reused chunk must stay locked as long as this backup: extend, or rewrite if refused. */
-  async #extend(id: string, held: HeldChunk, chunker: Chunker): Promise<void> {
-    if (this.#retainUntil === undefined || this.#lockMode === undefined || !this.#ctx.store.supportsLock) {
-      chunker.recycle(await held.release());
-      return;
+  /**
+   * A chunk another backup stored: reference it where it lies. Its pack must stay
+   * locked as long as this backup: extend its retention (once per pack), or store the
+   * chunk again if the store refuses.
+   */
+  async #reuse(id: string, at: ChunkLocation, held: HeldChunk, chunker: Chunker): Promise<void> {
+    const until = this.#retainUntil;
+    const mode = this.#lockMode;
+    let extended = this.#reusedPacks.get(at.pack);
+    if (extended === undefined) {
+      extended =
+        until === undefined || mode === undefined || !this.#ctx.store.supportsLock
+          ? Promise.resolve()
+          : this.#ctx.store.extendRetention(packKey(at.pack), mode, until);
+      extended.catch(() => undefined); // observed below, by each chunk of the pack
+      this.#reusedPacks.set(at.pack, extended);
     }
     try {
-      await this.#ctx.store.extendRetention(chunkKey(id), this.#lockMode, this.#retainUntil);
+      await extended;
     } catch {
       await this.#upload(id, held, chunker);
       return;
     }
+    this.#index.set(id, at);
     chunker.recycle(await held.release());
   }
 
@@ -367,11 +385,18 @@ export class BackupWriter implements ArtifactSink {
       await Promise.all(this.#tasks);
       await this.#closePool();
       if (this.#failure !== undefined) throw asError(this.#failure);
+      const written = await this.#packs.finish();
       if (!this.#lock.fresh) await this.#recheckReused();
-      // every chunk the manifest references, written by this backup (names not yet
-      // synced) or by another one (possibly still unsynced if that one is running or
-      // crashed): durable before the commit point
-      await this.#ctx.store.syncNames(Array.from(this.#seen, chunkKey));
+      // this backup's packs, durable before its index names them; packs it reuses are
+      // named by another index, written only once they were durable
+      await this.#ctx.store.syncNames(written.map(packKey));
+      await this.#ctx.store.put(
+        indexKey(this.backupId),
+        await sealIndex(this.#ctx, this.backupId, this.#index),
+        {
+          ...this.#retention(),
+        },
+      );
       const names = new Set(this.#artifacts.map((a) => a.member));
       const given = new Map((details.members ?? []).map((m) => [m.name ?? '', m]));
       for (const name of given.keys()) names.add(name);
@@ -417,13 +442,13 @@ export class BackupWriter implements ArtifactSink {
     }
   }
 
-  /** The lock may have lapsed: make sure no reused chunk was pruned meanwhile. */
+  /** The lock may have lapsed: make sure no pack with reused chunks was pruned meanwhile. */
   async #recheckReused(): Promise<void> {
-    for (const id of this.#reusedExisting) {
-      if (!(await this.#ctx.store.head(chunkKey(id)))) {
+    for (const pack of this.#reusedPacks.keys()) {
+      if (!(await this.#ctx.store.head(packKey(pack)))) {
         throw new RepositoryError(
-          `backup ${this.backupId}: chunk ${id} was removed by a concurrent prune while the backup lock lapsed; run the backup again`,
-          { backupId: this.backupId, chunk: id },
+          `backup ${this.backupId}: pack ${pack} was removed by a concurrent prune while the backup lock lapsed; run the backup again`,
+          { backupId: this.backupId },
           { retryable: true },
         );
       }
@@ -436,11 +461,12 @@ export class BackupWriter implements ArtifactSink {
     await pool?.close();
   }
 
-  /** Give up: no manifest is written; uploaded chunks become orphans for prune. */
+  /** Give up: no manifest is written; packs already written become orphans for prune. */
   async abort(): Promise<void> {
     if (this.#state === 'committed') return;
     this.#state = 'aborted';
     await Promise.allSettled(this.#tasks);
+    await this.#packs.abort();
     await this.#closePool();
     await this.#lock.release().catch(() => undefined);
   }

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 
 export const CONFIG_KEY = 'config';
-export const REPOSITORY_VERSION = 1;
+/** 2: chunks in packs with per-backup indexes (1 stored one object per chunk). */
+export const REPOSITORY_VERSION = 2;
 
 export const RepositoryConfigSchema = z.object({
   version: z.literal(REPOSITORY_VERSION),

@@ -18,20 +18,11 @@ export interface RepositoryContext {
   readonly uploadConcurrency: number;
   /** Worker threads that hash and seal a backup's chunks. */
   readonly sealThreads: number;
+  /** Size a backup's packs are written at (pack.ts). */
+  readonly packBytes: number;
 }
 
-export const CHUNK_PREFIX = 'chunks/';
 export const MANIFEST_PREFIX = 'manifests/';
-
-export function chunkKey(id: string): string {
-  return `${CHUNK_PREFIX}${id.slice(0, 2)}/${id}`;
-}
-
-/** The chunk id of a chunk key, or undefined for foreign objects. */
-export function chunkIdOfKey(key: string): string | undefined {
-  const id = key.slice(key.lastIndexOf('/') + 1);
-  return /^[0-9a-f]{64}$/.test(id) ? id : undefined;
-}
 
 export function manifestKey(backupId: string): string {
   return `${MANIFEST_PREFIX}${backupId}`;

@@ -16,6 +16,7 @@ import type { Readable } from 'node:stream';
 import {
   NotFoundError,
   ObjectExistsError,
+  ShortObjectError,
   type LockMode,
   type ObjectInfo,
   type ObjectStore,
@@ -120,6 +121,28 @@ export class LocalStore implements ObjectStore {
     } catch (error) {
       if (isNotFound(error)) throw new NotFoundError(key);
       throw error;
+    }
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+    let handle;
+    try {
+      handle = await open(this.#path(key), 'r');
+    } catch (error) {
+      if (isNotFound(error)) throw new NotFoundError(key);
+      throw error;
+    }
+    try {
+      const out = Buffer.allocUnsafeSlow(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await handle.read(out, got, length - got, offset + got);
+        if (bytesRead === 0) throw new ShortObjectError(key, offset, length, got);
+        got += bytesRead;
+      }
+      return out;
+    } finally {
+      await handle.close();
     }
   }
 

@@ -39,6 +39,12 @@ export interface ObjectStore {
    * Buffer is the caller's alone: no other view shares its memory (it may be freed).
    */
   get(key: string): Promise<Buffer>;
+  /**
+   * `length` bytes of the object from `offset` (a chunk inside a pack); throws
+   * NotFoundError when absent, and an Error when the object is shorter. The Buffer is
+   * the caller's alone.
+   */
+  getRange(key: string, offset: number, length: number): Promise<Buffer>;
   /** The object as a stream; throws NotFoundError when absent. */
   getStream(key: string): Promise<Readable>;
   /** Size and retention, or undefined when absent. */
@@ -68,6 +74,15 @@ export class NotFoundError extends Error {
   readonly key: string;
   constructor(key: string) {
     super(`object ${key} not found`);
+    this.key = key;
+  }
+}
+
+/** A range read found the object shorter than asked: it was truncated. */
+export class ShortObjectError extends Error {
+  readonly key: string;
+  constructor(key: string, offset: number, wanted: number, got: number) {
+    super(`object ${key} is truncated: ${got} of ${wanted} bytes at offset ${offset}`);
     this.key = key;
   }
 }

@@ -1,21 +1,28 @@
 /**
- * Prune: apply GFS retention, delete the manifests it drops, then delete chunks no
- * remaining manifest references. Safety rules:
+ * Prune: apply GFS retention, delete the manifests it drops, then the chunk indexes of
+ * backups without a manifest, then the packs no remaining index names. Safety rules:
  * - a manifest whose retention date is in the future is never deleted (so prune
- *   never relies on deleting a locked object); chunks it references stay;
- * - chunks are deleted only while no live backup lock exists (see locks.ts): a
- *   running backup may deduplicate against any existing chunk, so with one running,
- *   unreferenced chunks are left for the next prune (reported as deferred);
- * - if any manifest cannot be read, no chunk is deleted (it might reference them);
- * - chunks of a crashed backup (lock expired, no manifest) are orphans and go;
- * - a chunk the store refuses to delete (still locked) is skipped and counted.
+ *   never relies on deleting a locked object); the packs its index names stay;
+ * - indexes and packs are deleted only while no live backup lock exists (see
+ *   locks.ts): a running backup may deduplicate against any indexed chunk, so with
+ *   one running, garbage is left for the next prune (reported as deferred);
+ * - if a manifest, or the index of a backup that has one, cannot be read, nothing is
+ *   deleted (it might name any pack);
+ * - an index goes before the packs it names, so no index points into a deleted pack;
+ *   an index the store refuses to delete (locked) keeps its packs;
+ * - packs of a crashed backup (lock expired, no manifest) are orphans and go;
+ * - a pack the store refuses to delete (still locked) is skipped and counted.
+ * A pack some remaining backup still uses is kept whole: the bytes of its other
+ * chunks are reported as `bytesUnused` (packs are not rewritten).
  */
 import { randomBytes } from 'node:crypto';
 import { RepositoryError } from '../errors.ts';
-import { CHUNK_PREFIX, chunkIdOfKey, manifestKey } from './context.ts';
+import { manifestKey } from './context.ts';
 import { HeldLock, isLive, readLocks } from './locks.ts';
-import { manifestChunkIds, type Manifest } from './manifest.ts';
+import type { Manifest } from './manifest.ts';
 import { ObjectLockedError } from './object-store.ts';
+import { indexKey, readAllIndexes, type ChunkIndex } from './pack-index.ts';
+import { PACK_PREFIX, packIdOfKey } from './pack.ts';
 import type { Repository } from './repository.ts';
 import { isEmptyPolicy, selectRetention, type RetentionPolicy } from './retention.ts';
 import { describeStoreError } from './store-errors.ts';
@@ -40,13 +47,18 @@ export interface PruneReport {
   readonly removed: readonly string[];
   /** Backups the policy drops but that are still under retention (object lock). */
   readonly retained: readonly string[];
-  readonly chunksDeleted: number;
+  /** Packs deleted (no remaining backup references a chunk in them). */
+  readonly packsDeleted: number;
   readonly bytesFreed: number;
-  /** Unreferenced chunks left because a backup is running (or a manifest is unreadable). */
-  readonly chunksDeferred: number;
+  /** Unreferenced packs left because a backup is running (or a manifest or index is unreadable). */
+  readonly packsDeferred: number;
   readonly deferredReason?: string;
-  /** Unreferenced chunks the store refused to delete (retention not yet over). */
-  readonly chunksLocked: number;
+  /** Unreferenced packs (and indexes) the store refused to delete (retention not yet over). */
+  readonly packsLocked: number;
+  /** Chunk indexes of removed or crashed backups deleted. */
+  readonly indexesDeleted: number;
+  /** Bytes of unreferenced chunks inside packs that are kept for their other chunks. */
+  readonly bytesUnused: number;
   readonly locksRemoved: number;
   /** Leftovers of crashed writes removed (temporary files, abandoned multipart uploads). */
   readonly temporariesRemoved: number;
@@ -120,28 +132,67 @@ export async function prune(repo: Repository, options: PruneOptions): Promise<Pr
     if (!deferredReason && liveBackups.length > 0) {
       deferredReason = `backup ${liveBackups.map((l) => l.lock.id).join(', ')} in progress`;
     }
-    // 4. chunk GC
-    const referenced = new Set<string>();
-    for (const m of manifests.values()) for (const id of manifestChunkIds(m)) referenced.add(id);
-    const garbage: { key: string; size: number }[] = [];
-    for await (const info of store.list(CHUNK_PREFIX)) {
-      const id = chunkIdOfKey(info.key);
-      if (id && !referenced.has(id)) garbage.push({ key: info.key, size: info.size });
+    // 4. indexes and packs
+    const { indexes, unreadable: badIndexes } = await readAllIndexes(repo.ctx);
+    for (const id of manifests.keys()) {
+      if (deferredReason) break;
+      const bad = badIndexes.get(id);
+      if (bad) deferredReason = bad.message;
+      else if (!indexes.has(id))
+        deferredReason = `backup ${id} has no chunk index (run: lifeboat verify ${id})`;
     }
-    let chunksDeleted = 0;
+    const garbageIndexes = [...indexes.keys(), ...badIndexes.keys()].filter((id) => !manifests.has(id));
+    let indexesDeleted = 0;
+    let packsLocked = 0;
+    const keptIndexes: ChunkIndex[] = [...manifests.keys()].flatMap((id) => indexes.get(id) ?? []);
+    if (!deferredReason && !dryRun) {
+      for (const id of garbageIndexes) {
+        try {
+          await store.delete(indexKey(id));
+          indexesDeleted++;
+        } catch (error) {
+          if (!(error instanceof ObjectLockedError)) throw error;
+          packsLocked++;
+          // it stays, so the packs it names must too (unless it is unreadable: then it
+          // names nothing a backup can use)
+          const kept = indexes.get(id);
+          if (kept) keptIndexes.push(kept);
+        }
+      }
+    }
+    // which packs are named, and how many of their bytes the named chunks use
+    const usedBytes = new Map<string, number>();
+    const counted = new Set<string>();
+    for (const index of keptIndexes) {
+      for (const at of index.values()) {
+        const place = `${at.pack}:${at.offset}`;
+        if (counted.has(place)) continue;
+        counted.add(place);
+        usedBytes.set(at.pack, (usedBytes.get(at.pack) ?? 0) + at.length);
+      }
+    }
+    const garbage: { key: string; size: number }[] = [];
+    let bytesUnused = 0;
+    for await (const info of store.list(PACK_PREFIX)) {
+      const pack = packIdOfKey(info.key);
+      if (pack === undefined) continue;
+      const used = usedBytes.get(pack);
+      if (used === undefined) garbage.push({ key: info.key, size: info.size });
+      else bytesUnused += Math.max(0, info.size - used);
+    }
+    let packsDeleted = 0;
     let bytesFreed = 0;
-    let chunksLocked = 0;
     if (!deferredReason && !dryRun) {
       const pending = new Set<Promise<void>>();
       for (const g of garbage) {
         const p = store
           .delete(g.key)
           .then(() => {
-            chunksDeleted++;
+            packsDeleted++;
             bytesFreed += g.size;
           })
           .catch((error: unknown) => {
-            if (error instanceof ObjectLockedError) chunksLocked++;
+            if (error instanceof ObjectLockedError) packsLocked++;
             else throw error;
           })
           .finally(() => pending.delete(p));
@@ -169,11 +220,13 @@ export async function prune(repo: Repository, options: PruneOptions): Promise<Pr
       kept: decision.keep,
       removed,
       retained,
-      chunksDeleted,
+      packsDeleted,
       bytesFreed,
-      chunksDeferred: deferredReason || dryRun ? garbage.length : 0,
+      packsDeferred: deferredReason || dryRun ? garbage.length : 0,
       ...(deferredReason ? { deferredReason } : {}),
-      chunksLocked,
+      packsLocked,
+      indexesDeleted,
+      bytesUnused,
       locksRemoved,
       temporariesRemoved,
     };

@@ -1,7 +1,8 @@
 /**
  * The backup repository. Layout in the object store:
  *   config                      RepositoryConfig (plain JSON, no secrets)
- *   chunks/<2 hex>/<chunk id>   sealed chunks (content-addressed, deduplicated)
+ *   packs/<2 hex>/<pack id>     packs of sealed chunks (content-addressed, deduplicated)
+ *   index/<backup id>           sealed chunk index of a backup: where its chunks lie
  *   manifests/<backup id>       sealed manifests: a backup exists iff its manifest does
  *   locks/…                     backup / prune locks with expiry
  *   reports/<backup id>/<kind>-<time>  sealed small JSON reports about a backup (e.g. drills)
@@ -29,6 +30,8 @@ import { isBackupId, parseManifest, type Manifest, type ManifestArtifact } from 
 import { NotFoundError, type LockMode, type ObjectStore } from './object-store.ts';
 import { defaultSealThreads } from './seal-pool.ts';
 import { prune, type PruneOptions, type PruneReport } from './prune.ts';
+import { DEFAULT_PACK_BYTES } from './pack.ts';
+import { readIndex, type ChunkIndex } from './pack-index.ts';
 import { describeStoreError } from './store-errors.ts';
 
 export interface InitOptions {
@@ -51,6 +54,8 @@ export interface OpenOptions {
   readonly uploadConcurrency?: number;
   /** Worker threads hashing and sealing chunks (compression, encryption). @default one per core, ≤ 8 */
   readonly sealThreads?: number;
+  /** Size new packs are written at. @default 16 MiB */
+  readonly packBytes?: number;
 }
 
 export interface BackupSummary {
@@ -178,8 +183,15 @@ export class Repository {
     }
     let config: RepositoryConfig;
     try {
-      config = RepositoryConfigSchema.parse(JSON.parse(raw.toString('utf8')));
+      const json = JSON.parse(raw.toString('utf8')) as { version?: unknown };
+      if (json.version === 1) {
+        throw new RepositoryError(
+          `repository ${store.location} has format 1 (one object per chunk), written by a development version before packs; this version reads format ${REPOSITORY_VERSION} only: initialise a new repository`,
+        );
+      }
+      config = RepositoryConfigSchema.parse(json);
     } catch (error) {
+      if (error instanceof RepositoryError) throw error;
       throw new RepositoryError(
         `repository ${store.location}: config is unreadable or of an unknown version`,
         {},
@@ -217,6 +229,7 @@ export class Repository {
       lockTtlMs: options.lockTtlMs ?? 10 * 60_000,
       uploadConcurrency: options.uploadConcurrency ?? 8,
       sealThreads: options.sealThreads ?? defaultSealThreads(),
+      packBytes: options.packBytes ?? DEFAULT_PACK_BYTES,
     });
   }
 
@@ -369,7 +382,8 @@ export class Repository {
   /** An artifact's bytes; every chunk is verified before it is emitted. */
   async openArtifact(backupId: string, member: string, name: string): Promise<Readable> {
     const manifest = await this.readManifest(backupId);
-    return artifactStream(this.ctx, backupId, Repository.findArtifact(manifest, member, name));
+    const artifact = Repository.findArtifact(manifest, member, name);
+    return artifactStream(this.ctx, backupId, artifact, await readIndex(this.ctx, backupId));
   }
 
   /** What an adapter's `load` reads from: the artifacts of one member. */
@@ -379,9 +393,11 @@ export class Repository {
     if (artifacts.length === 0 && !manifest.members.some((m) => m.name === member)) {
       throw new RepositoryError(`backup ${backupId} has no member ${member}`, { backupId });
     }
+    const index = await readIndex(this.ctx, backupId);
     return {
       list: () => Promise.resolve(artifacts.map((a) => a.name)),
-      open: (name) => artifactStream(this.ctx, backupId, Repository.findArtifact(manifest, member, name)),
+      open: (name) =>
+        artifactStream(this.ctx, backupId, Repository.findArtifact(manifest, member, name), index),
       meta: (name) => Promise.resolve(Repository.findArtifact(manifest, member, name).meta),
     };
   }
@@ -409,13 +425,27 @@ export class Repository {
         );
         continue;
       }
+      let index: ChunkIndex;
+      try {
+        index = await readIndex(this.ctx, current);
+      } catch (error) {
+        errors.push(
+          error instanceof RepositoryError
+            ? error
+            : new RepositoryError(String(error), { backupId: current }),
+        );
+        continue;
+      }
       for (const artifact of manifest.artifacts) {
         const where = { backupId: current, artifact: `${artifact.member}/${artifact.name}` };
         const pending = new Set<Promise<void>>();
         for (const [id, size] of artifact.chunks) {
-          if (checked.has(id)) continue;
-          checked.add(id);
-          const p = readChunk(this.ctx, where, id, size)
+          // a chunk shared by several backups is checked once where each index puts it
+          const at = index.get(id);
+          const seenAt = at ? `${id}@${at.pack}:${at.offset}` : id;
+          if (checked.has(seenAt)) continue;
+          checked.add(seenAt);
+          const p = readChunk(this.ctx, where, id, size, at)
             .then(() => {
               chunks++;
               bytes += size;

@@ -26,6 +26,7 @@ import {
   NotFoundError,
   ObjectExistsError,
   ObjectLockedError,
+  ShortObjectError,
   type LockMode,
   type ObjectInfo,
   type ObjectStore,
@@ -224,6 +225,35 @@ export class S3Store implements ObjectStore {
     const pieces: Buffer[] = [];
     for await (const piece of stream) pieces.push(piece as Buffer);
     return Buffer.concat(pieces);
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+    let body: Readable;
+    try {
+      const out = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: this.#key(key),
+          Range: `bytes=${offset}-${offset + length - 1}`,
+        }),
+      );
+      body = out.Body as Readable;
+    } catch (error) {
+      if (isMissing(error)) throw new NotFoundError(key);
+      // a range past the end of the object
+      if (errorName(error) === 'InvalidRange') throw new ShortObjectError(key, offset, length, 0);
+      throw error;
+    }
+    const out = Buffer.allocUnsafeSlow(length);
+    let got = 0;
+    for await (const piece of body) {
+      const bytes = piece as Buffer;
+      if (got + bytes.length > length) throw new Error(`object ${key}: range read returned too many bytes`);
+      bytes.copy(out, got);
+      got += bytes.length;
+    }
+    if (got !== length) throw new ShortObjectError(key, offset, length, got);
+    return out;
   }
 
   async getStream(key: string): Promise<Readable> {

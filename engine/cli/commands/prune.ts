@@ -98,11 +98,14 @@ export function registerPrune(program: Command): void {
     for (const id of report.retained)
       process.stdout.write(`retained ${id} (object lock / retention date not reached)\n`);
     process.stdout.write(
-      `${report.kept.length} kept, ${report.removed.length} ${verb}, ${report.chunksDeleted} chunk(s) deleted (${humanBytes(report.bytesFreed)})` +
-        (report.chunksDeferred > 0
-          ? `, ${report.chunksDeferred} unreferenced chunk(s) left${report.deferredReason ? ` (${report.deferredReason})` : ''}`
+      `${report.kept.length} kept, ${report.removed.length} ${verb}, ${report.packsDeleted} pack(s) deleted (${humanBytes(report.bytesFreed)})` +
+        (report.packsDeferred > 0
+          ? `, ${report.packsDeferred} unreferenced pack(s) left${report.deferredReason ? ` (${report.deferredReason})` : ''}`
           : '') +
-        (report.chunksLocked > 0 ? `, ${report.chunksLocked} still locked` : '') +
+        (report.packsLocked > 0 ? `, ${report.packsLocked} still locked` : '') +
+        (report.bytesUnused > 0
+          ? `, ${humanBytes(report.bytesUnused)} unused inside packs still in use`
+          : '') +
         '\n',
     );
   });

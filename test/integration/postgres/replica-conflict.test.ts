@@ -111,18 +111,18 @@ function slowSink(dir: string): { sink: ArtifactSink; started: Promise<void> } {
 }
 
 /**
- * A local store whose chunk writes wait for `gate`: the backup's reader (and so the
+ * A local store whose pack writes wait for `gate`: the backup's reader (and so the
  * dump's COPY on the standby) is held mid-stream until the test has seen the conflict.
  */
-function gatedStore(dir: string, gate: Promise<void>, onChunk: () => void): ObjectStore {
+function gatedStore(dir: string, gate: Promise<void>, onPack: () => void): ObjectStore {
   const store = new LocalStore(dir);
   return new Proxy(store, {
     get(target, key) {
       const value: unknown = Reflect.get(target, key, target);
       if (key === 'put') {
         return async (...args: Parameters<ObjectStore['put']>) => {
-          if (args[0].startsWith('chunks/')) {
-            onChunk();
+          if (args[0].startsWith('packs/')) {
+            onPack();
             await gate;
           }
           return target.put(...args);
@@ -239,12 +239,13 @@ describe('postgres replica strategy under a real recovery conflict', () => {
     const gate = new Promise<void>((r) => (openGate = r));
     let streaming = (): void => {};
     const started = new Promise<void>((r) => (streaming = r));
-    // The first chunk reaching the store: the table's rows are flowing.
+    // The first pack reaching the store: the table's rows are flowing (small packs, so
+    // that one is written, and the next fills, long before the table ends).
     const store = gatedStore(await tempDir('lifeboat-pg-conflict-repo-'), gate, () => {
       streaming();
     });
     await Repository.init(store, { key });
-    const repository = await Repository.open(store, { key });
+    const repository = await Repository.open(store, { key, packBytes: 64 * 1024 });
     const events: RunEvent[] = [];
     const backup = runBackup(
       {
@@ -268,7 +269,7 @@ describe('postgres replica strategy under a real recovery conflict', () => {
       await c.query('DELETE FROM t WHERE id % 2 = 0');
       await c.query('VACUUM t');
     });
-    // The dump is still mid-stream (its chunks wait at the gate) when replay cancels it.
+    // The dump is still mid-stream (its packs wait at the gate) when replay cancels it.
     let after = before;
     for (let i = 0; i < 100 && after <= before; i++) {
       await new Promise((r) => setTimeout(r, 100));

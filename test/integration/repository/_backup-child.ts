@@ -1,7 +1,7 @@
 /**
  * A backup writer run as a separate process so a test can SIGKILL it mid-backup.
- * Env: REPO_URL, LOCK_TTL_MS, and the usual key / AWS variables. Prints `chunks N`
- * after each batch of uploaded chunks; writes forever until killed.
+ * Env: REPO_URL, LOCK_TTL_MS, PACK_BYTES, and the usual key / AWS variables. Prints
+ * `packs N` (packs written so far) every 100 ms; writes forever until killed.
  */
 import { Readable } from 'node:stream';
 import { Repository, openStore, loadKeySecret } from '../../../engine/repository/index.ts';
@@ -11,11 +11,12 @@ const url = process.env.REPO_URL ?? '';
 const repo = await Repository.open(await openStore(url), {
   key: loadKeySecret(),
   lockTtlMs: Number(process.env.LOCK_TTL_MS ?? 1500),
+  ...(process.env.PACK_BYTES ? { packBytes: Number(process.env.PACK_BYTES) } : {}),
 });
 const writer = await repo.startBackup({ app: 'crashy' });
 process.stdout.write(`started ${writer.backupId}\n`);
 const timer = setInterval(() => {
-  process.stdout.write(`chunks ${writer.stats.newChunks}\n`);
+  process.stdout.write(`packs ${writer.stats.packs}\n`);
 }, 100);
 timer.unref();
 await writer.put(

@@ -2,6 +2,9 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { realisticBlocks, type RealisticOptions } from '../../../bench/repo-data.ts';
+import type { ObjectStore, Repository } from '../../../engine/repository/index.ts';
+import { readIndex } from '../../../engine/repository/pack-index.ts';
+import { packKey } from '../../../engine/repository/pack.ts';
 
 /** The generated stream as a Readable. */
 export function dataStream(options: RealisticOptions): Readable {
@@ -35,4 +38,34 @@ export const MiB = 1024 * 1024;
 export function largeBytes(fallback = 256 * MiB): number {
   const env = process.env.LIFEBOAT_REPO_TEST_BYTES;
   return env ? Number(env) : fallback;
+}
+
+/** Where a backup's index puts a chunk: its pack's key and the chunk's sealed bytes in it. */
+export async function chunkPlace(
+  repo: Repository,
+  backupId: string,
+  chunkId: string,
+): Promise<{ key: string; offset: number; length: number }> {
+  const at = (await readIndex(repo.ctx, backupId)).get(chunkId);
+  if (!at) throw new Error(`chunk ${chunkId} is not in the index of ${backupId}`);
+  return { key: packKey(at.pack), offset: at.offset, length: at.length };
+}
+
+/** Keys of the pack objects in a store. */
+export async function packKeys(store: ObjectStore): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const info of store.list('packs/')) keys.push(info.key);
+  return keys.sort();
+}
+
+/** Flip one bit of a chunk where it lies in its pack (`at` bytes into the sealed chunk). */
+export async function damageChunk(
+  store: ObjectStore,
+  place: { key: string; offset: number; length: number },
+  at: number,
+): Promise<void> {
+  if (at >= place.length) throw new Error(`the chunk has only ${place.length} bytes`);
+  const pack = await store.get(place.key);
+  pack.writeUInt8(pack.readUInt8(place.offset + at) ^ 0x40, place.offset + at);
+  await store.put(place.key, [pack]);
 }

@@ -10,7 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { RepositoryError } from '../../../engine/errors.ts';
 import { HeldLock } from '../../../engine/repository/locks.ts';
 import { ObjectExistsError, Repository, type ObjectStore } from '../../../engine/repository/index.ts';
-import { dataDigest, dataStream, MiB, streamDigest } from './_helpers.ts';
+import { readIndex } from '../../../engine/repository/pack-index.ts';
+import { packKey } from '../../../engine/repository/pack.ts';
+import { chunkPlace, damageChunk, dataDigest, dataStream, MiB, packKeys, streamDigest } from './_helpers.ts';
 
 export interface SuiteBackend {
   readonly name: string;
@@ -42,8 +44,6 @@ async function keysUnder(store: ObjectStore, prefix: string): Promise<string[]> 
   for await (const info of store.list(prefix)) keys.push(info.key);
   return keys;
 }
-
-const chunkKeys = (store: ObjectStore): Promise<string[]> => keysUnder(store, 'chunks/');
 
 export function repositorySuite(backend: SuiteBackend): void {
   describe(`repository on ${backend.name}`, () => {
@@ -126,10 +126,7 @@ export function repositorySuite(backend: SuiteBackend): void {
       );
       const manifest = await writer.commit();
       const victim = manifest.artifacts[0]?.chunks[1]?.[0] ?? '';
-      const key = `chunks/${victim.slice(0, 2)}/${victim}`;
-      const object = await store.get(key);
-      object.writeUInt8(object.readUInt8(100) ^ 0x40, 100);
-      await store.put(key, [object]);
+      await damageChunk(store, await chunkPlace(repo, writer.backupId, victim), 100);
       const failure = streamDigest(await repo.openArtifact(writer.backupId, 'orders', 'data.copy'));
       await expect(failure).rejects.toThrow(RepositoryError);
       await expect(failure).rejects.toThrow(
@@ -142,14 +139,21 @@ export function repositorySuite(backend: SuiteBackend): void {
         artifact: 'orders/data.copy',
         chunk: victim,
       });
-      // and a swapped chunk (valid object under another id) is caught too
-      const other = manifest.artifacts[0]?.chunks[2]?.[0] ?? '';
-      await store.put(`chunks/${other.slice(0, 2)}/${other}`, [
-        await store.get(
-          `chunks/${manifest.artifacts[0]?.chunks[0]?.[0].slice(0, 2) ?? ''}/${manifest.artifacts[0]?.chunks[0]?.[0] ?? ''}`,
-        ),
-      ]);
-      expect((await repo.verify()).errors.map((e) => e.chunk).sort()).toEqual([victim, other].sort());
+      // and a pack replaced by another valid pack (of another backup) is caught: every
+      // chunk of the backup that lay in it is named, the other backup stays intact
+      const other = await repo.startBackup({ app: 'shop', member: 'orders' });
+      await other.put('data.copy', dataStream({ bytes: 3 * MiB, seed: 7 }));
+      await other.commit();
+      const [otherPack] = new Set(
+        [...(await readIndex(repo.ctx, other.backupId)).values()].map((at) => at.pack),
+      );
+      const index = await readIndex(repo.ctx, writer.backupId);
+      const victimPack = packKey(index.get(victim)?.pack ?? '');
+      await store.put(victimPack, [await store.get(packKey(otherPack ?? ''))]);
+      const inVictimPack = [...index].filter(([, at]) => packKey(at.pack) === victimPack).map(([id]) => id);
+      const errors = (await repo.verify()).errors;
+      expect(errors.map((e) => e.chunk).sort()).toEqual(inVictimPack.sort());
+      expect(new Set(errors.map((e) => e.backupId))).toEqual(new Set([writer.backupId]));
     });
 
     it('create-if-absent puts never overwrite (manifests, config)', async () => {
@@ -242,19 +246,22 @@ export function repositorySuite(backend: SuiteBackend): void {
         { passed: false },
       ]);
       expect(during.removed).toEqual([ids[0]]);
-      expect(during.chunksDeleted).toBe(0);
+      expect(during.packsDeleted).toBe(0);
       expect(during.deferredReason).toMatch(new RegExp(`backup ${running.backupId} in progress`));
       await running.commit();
       expect((await repo.verify()).errors).toEqual([]);
       // now backup 1 is the oldest; keepLast 1 keeps only the running (now committed) one
       const after = await repo.prune({ policy: { keepLast: 1 } });
       expect(after.removed).toEqual([ids[1]]);
-      expect(after.chunksDeleted).toBeGreaterThan(0);
+      expect(after.packsDeleted).toBeGreaterThan(0);
+      expect(after.indexesDeleted).toBe(2);
       expect((await repo.verify()).errors).toEqual([]);
+      // left: exactly the packs the remaining backup's index names, and its index alone
       const left = new Set(
-        (await repo.readManifest(running.backupId)).artifacts.flatMap((a) => a.chunks.map(([id]) => id)),
+        [...(await readIndex(repo.ctx, running.backupId)).values()].map((at) => packKey(at.pack)),
       );
-      expect((await chunkKeys(store)).length).toBe(left.size);
+      expect(await packKeys(store)).toEqual([...left].sort());
+      expect(await keysUnder(store, 'index/')).toEqual([`index/${running.backupId}`]);
     });
 
     it('a backup waits for a running prune before relying on existing chunks', async () => {
@@ -280,6 +287,7 @@ export function repositorySuite(backend: SuiteBackend): void {
             REPO_URL: target.url,
             LIFEBOAT_REPO_KEY: KEY.toString('utf8'),
             LOCK_TTL_MS: '1500',
+            PACK_BYTES: String(256 * 1024),
           },
           stdio: ['ignore', 'pipe', 'pipe'],
         },
@@ -291,8 +299,8 @@ export function repositorySuite(backend: SuiteBackend): void {
           reject(new Error(`child exited ${code}: ${stderr}`));
         });
         child.stdout.on('data', (d: Buffer) => {
-          const m = /chunks (\d+)/.exec(d.toString());
-          if (m && Number(m[1]) >= 5) resolve();
+          const m = /packs (\d+)/.exec(d.toString());
+          if (m && Number(m[1]) >= 3) resolve();
         });
       });
       child.removeAllListeners('exit');
@@ -300,16 +308,17 @@ export function repositorySuite(backend: SuiteBackend): void {
       child.kill('SIGKILL');
       await exited;
       expect(await repo.list()).toEqual([]);
-      const orphans = (await chunkKeys(store)).length;
-      expect(orphans).toBeGreaterThanOrEqual(5);
-      // its lock is still live: prune must not touch the chunks yet
+      const orphans = (await packKeys(store)).length;
+      expect(orphans).toBeGreaterThanOrEqual(3);
+      // its lock is still live: prune must not touch the packs yet
       const early = await repo.prune({ policy: { keepLast: 1 } });
-      expect(early.chunksDeleted).toBe(0);
+      expect(early.packsDeleted).toBe(0);
+      expect(early.packsDeferred).toBe(orphans);
       await new Promise((r) => setTimeout(r, 1700));
       const late = await repo.prune({ policy: { keepLast: 1 } });
-      expect(late.chunksDeleted).toBe(orphans);
+      expect(late.packsDeleted).toBe(orphans);
       expect(late.locksRemoved).toBe(1);
-      expect(await chunkKeys(store)).toEqual([]);
+      expect(await packKeys(store)).toEqual([]);
       if (backend.leftovers) expect(await backend.leftovers(store)).toBe(0);
     });
   });

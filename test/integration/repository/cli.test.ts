@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalStore, Repository } from '../../../engine/repository/index.ts';
-import { dataStream, MiB } from './_helpers.ts';
+import { chunkPlace, damageChunk, dataStream, MiB } from './_helpers.ts';
 
 const run = promisify(execFile);
 const MAIN = join(import.meta.dirname, '../../../engine/cli/main.ts');
@@ -95,9 +95,7 @@ describe('lifeboat repo/list/verify/prune CLI (local directory)', () => {
     const [last] = await repo.listIds();
     const manifest = await repo.readManifest(last ?? '');
     const chunk = manifest.artifacts[0]?.chunks[0]?.[0] ?? '';
-    const object = await store.get(`chunks/${chunk.slice(0, 2)}/${chunk}`);
-    object.writeUInt8(object.readUInt8(50) ^ 1, 50);
-    await store.put(`chunks/${chunk.slice(0, 2)}/${chunk}`, [object]);
+    await damageChunk(store, await chunkPlace(repo, last ?? '', chunk), 50);
     const res = await cli(['verify', '--all', '--repo', url, '--key-file', keyFile]);
     expect(res.code).toBe(1);
     expect(res.stdout).toContain(

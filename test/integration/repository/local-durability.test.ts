@@ -1,21 +1,24 @@
 /**
  * Crash safety of the local directory backend's batched directory fsync, proven on the
- * system calls of a real backup process (strace): every chunk file is fsynced before
- * its name appears, and every directory holding a chunk the manifest references is
- * fsynced after the last chunk renamed into it and before the manifest is linked into
- * place (the commit point). A power loss at any moment therefore leaves either no
- * manifest or a manifest whose every chunk has a durable name and content.
+ * system calls of a real backup process (strace): every pack file is fsynced before
+ * its name appears, every directory holding a pack the backup wrote is fsynced after
+ * the last pack renamed into it and before the backup's index is put into place, and
+ * the index (content and name) is durable before the manifest is linked into place
+ * (the commit point). Packs a backup reuses are named by an index written the same way
+ * earlier. A power loss at any moment therefore leaves either no manifest or a
+ * manifest whose index and every pack have a durable name and content.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalStore, Repository } from '../../../engine/repository/index.ts';
-import { chunkKey } from '../../../engine/repository/context.ts';
+import { readIndex } from '../../../engine/repository/pack-index.ts';
+import { packKey } from '../../../engine/repository/pack.ts';
 import { MiB } from './_helpers.ts';
 
 const KEY = randomBytes(32).toString('base64');
@@ -110,6 +113,7 @@ async function tracedBackup(
         LIFEBOAT_REPO_KEY: KEY,
         BYTES: String(bytes),
         SEED: String(seed),
+        PACK_BYTES: String(MiB),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -137,36 +141,47 @@ async function expectDurableCommit(root: string, backupId: string, calls: Call[]
   const syncedBefore = (path: string, after: number, before: number): boolean =>
     fsyncs.some((f) => fdPath(f.args) === path && f.end > after && f.end < before);
 
-  // every chunk file: content fsynced before its name appears
-  const chunkRenames = ok.filter(
-    (c) => c.name.startsWith('rename') && (paths(c.args).at(-1) ?? '').startsWith(join(root, 'chunks') + '/'),
+  // every pack file: content fsynced before its name appears
+  const packRenames = ok.filter(
+    (c) => c.name.startsWith('rename') && (paths(c.args).at(-1) ?? '').startsWith(join(root, 'packs') + '/'),
   );
-  for (const rename of chunkRenames) {
+  for (const rename of packRenames) {
     const [tmp = ''] = paths(rename.args);
     expect(syncedBefore(tmp, -1, rename.start), `${tmp} fsynced before its rename`).toBe(true);
   }
-  // every directory of a chunk the manifest references: fsynced after the last rename into it, before the commit
-  const repo = await Repository.open(new LocalStore(root), { key: Buffer.from(KEY) });
-  const manifest = await repo.readManifest(backupId);
-  const chunkDirs = new Set(
-    manifest.artifacts.flatMap((a) => a.chunks.map(([id]) => dirname(join(root, chunkKey(id))))),
+  // the index: its content and its directory durable after every pack this backup wrote
+  // is, and before the commit
+  const indexPath = join(root, 'index', backupId);
+  const indexPut = ok.find((c) => c.name.startsWith('rename') && paths(c.args).at(-1) === indexPath);
+  expect(indexPut, 'the index is renamed into place').toBeDefined();
+  const indexAt = indexPut?.start ?? -1;
+  expect(
+    syncedBefore(paths(indexPut?.args ?? '')[0] ?? '', -1, indexAt),
+    'index fsynced before its rename',
+  ).toBe(true);
+  expect(syncedBefore(dirname(indexPath), indexPut?.end ?? -1, commitAt), 'index directory fsynced').toBe(
+    true,
   );
-  expect(chunkDirs.size).toBeGreaterThan(0);
-  for (const dir of chunkDirs) {
+  // every directory of a pack this backup wrote: fsynced after the last rename into it, before the index
+  const repo = await Repository.open(new LocalStore(root), { key: Buffer.from(KEY) });
+  const index = await readIndex(repo.ctx, backupId);
+  const packDirs = new Set(packRenames.map((r) => dirname(paths(r.args).at(-1) ?? '')));
+  for (const dir of packDirs) {
     const lastRename = Math.max(
       -1,
-      ...chunkRenames.filter((r) => dirname(paths(r.args).at(-1) ?? '') === dir).map((r) => r.end),
+      ...packRenames.filter((r) => dirname(paths(r.args).at(-1) ?? '') === dir).map((r) => r.end),
     );
-    expect(syncedBefore(dir, lastRename, commitAt), `${dir} fsynced before the manifest`).toBe(true);
+    expect(syncedBefore(dir, lastRename, indexAt), `${dir} fsynced before the index`).toBe(true);
   }
+  // every pack the index names exists (written here, or by an earlier backup)
+  for (const at of index.values()) expect(existsSync(join(root, packKey(at.pack)))).toBe(true);
   return fsyncs.filter(
-    (f) =>
-      (fdPath(f.args) ?? '').startsWith(join(root, 'chunks') + '/') && chunkDirs.has(fdPath(f.args) ?? ''),
+    (f) => (fdPath(f.args) ?? '').startsWith(join(root, 'packs') + '/') && packDirs.has(fdPath(f.args) ?? ''),
   ).length;
 }
 
 describe('local directory backend: durability order of a backup (strace)', () => {
-  it('chunk files are fsynced before their rename; their directories once each, before the manifest; also for chunks reused from another backup', async () => {
+  it('pack files are fsynced before their rename; their directories once each, before the index; the index before the manifest; an identical backup writes only its index', async () => {
     const root = join(mkdtempSync(join(tmpdir(), 'lifeboat-durable-')), 'repo');
     dirs.push(dirname(root));
     await Repository.init(new LocalStore(root), { key: Buffer.from(KEY) });
@@ -175,18 +190,18 @@ describe('local directory backend: durability order of a backup (strace)', () =>
     const dirSyncs = await expectDurableCommit(root, first.backupId, first.calls);
     const written = first.calls.filter(
       (c) =>
-        c.result === 0 && c.name.startsWith('rename') && (paths(c.args).at(-1) ?? '').includes('/chunks/'),
+        c.result === 0 && c.name.startsWith('rename') && (paths(c.args).at(-1) ?? '').includes('/packs/'),
     ).length;
-    expect(written).toBeGreaterThan(10);
-    // batched: one fsync per directory, not one per chunk
+    expect(written).toBeGreaterThan(5);
+    // batched: one fsync per directory, not one per pack
     const distinctDirs = new Set(
       first.calls.filter((c) => c.name.startsWith('rename')).map((c) => dirname(paths(c.args).at(-1) ?? '')),
     );
     expect(dirSyncs).toBeLessThanOrEqual(distinctDirs.size);
 
-    // an identical second backup writes no chunk, yet makes the names it relies on durable
+    // an identical second backup writes no pack, only its index and manifest
     const second = await tracedBackup(root, 40 * MiB, 11);
-    expect(second.calls.some((c) => c.name.startsWith('rename') && c.args.includes('/chunks/'))).toBe(false);
+    expect(second.calls.some((c) => c.name.startsWith('rename') && c.args.includes('/packs/'))).toBe(false);
     await expectDurableCommit(root, second.backupId, second.calls);
   }, 120_000);
 
@@ -194,7 +209,7 @@ describe('local directory backend: durability order of a backup (strace)', () =>
     const root = mkdtempSync(join(tmpdir(), 'lifeboat-durable-'));
     dirs.push(root);
     const store = new LocalStore(root);
-    await store.put('chunks/ab/x', [Buffer.from('x')], { deferNameSync: true });
-    await expect(store.syncNames(['chunks/ab/x', 'chunks/cd/missing'])).resolves.toBeUndefined();
+    await store.put('packs/ab/x', [Buffer.from('x')], { deferNameSync: true });
+    await expect(store.syncNames(['packs/ab/x', 'packs/cd/missing'])).resolves.toBeUndefined();
   });
 });

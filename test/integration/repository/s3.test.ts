@@ -11,7 +11,7 @@ import { S3Store, type S3StoreOptions } from '../../../engine/repository/s3-stor
 import { RepositoryError } from '../../../engine/errors.ts';
 import { repositorySuite } from './_suite.ts';
 import { assumeRole, readOnlyPolicy } from './_sts.ts';
-import { dataDigest, dataStream, largeBytes, MiB, streamDigest } from './_helpers.ts';
+import { chunkPlace, dataDigest, dataStream, largeBytes, MiB, streamDigest } from './_helpers.ts';
 
 const server = await useServer('s3');
 
@@ -45,7 +45,7 @@ repositorySuite({
 describe('S3 object lock and multipart', () => {
   const key = Buffer.from(randomBytes(32).toString('hex'));
 
-  it('chunks and manifests are locked: deletes are refused; reuse extends retention; prune keeps locked backups', async () => {
+  it('packs, indexes and manifests are locked: deletes are refused; reuse extends retention; prune keeps locked backups', async () => {
     const store = fresh(server.lockedBucket);
     await Repository.init(store, { key, lock: { mode: 'GOVERNANCE', days: 1 } });
     const repo = await Repository.open(store, { key });
@@ -53,11 +53,12 @@ describe('S3 object lock and multipart', () => {
     await first.put('dump', dataStream({ bytes: 3 * MiB, seed: 21 }));
     const m1 = await first.commit();
     const chunk = m1.artifacts[0]?.chunks[0]?.[0] ?? '';
-    const chunkKey = `chunks/${chunk.slice(0, 2)}/${chunk}`;
+    const chunkKey = (await chunkPlace(repo, first.backupId, chunk)).key;
     const info = await store.head(chunkKey);
     expect(info?.retainUntil?.getTime()).toBeGreaterThan(Date.now() + 23 * 3600_000);
     await expect(store.delete(chunkKey)).rejects.toBeInstanceOf(ObjectLockedError);
     await expect(store.delete(`manifests/${first.backupId}`)).rejects.toBeInstanceOf(ObjectLockedError);
+    await expect(store.delete(`index/${first.backupId}`)).rejects.toBeInstanceOf(ObjectLockedError);
     expect(await store.head(chunkKey)).toBeDefined();
 
     // a second backup reusing the chunks with a longer retention extends theirs

@@ -1,8 +1,8 @@
 /**
- * Bounded memory while the store is slow: sealed chunks waiting for a write hold a
- * write slot (sealed bytes), not their plaintext slot, so sealing goes on while the
- * disk or network lags; and once both bounds are full the reader stops: nothing grows
- * without bound. Real local directory, whose `put` is held back by the test.
+ * Bounded memory while the store is slow: sealed chunks in a pack no longer hold their
+ * plaintext slot, so sealing goes on while a pack's write lags; and once one pack is
+ * being written and the next is full, the reader stops: nothing grows without bound.
+ * Real local directory, whose `put` is held back by the test.
  */
 import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -18,7 +18,7 @@ afterAll(async () => {
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-/** A local store whose chunk writes wait until `open()` is called. */
+/** A local store whose pack writes wait until `open()` is called. */
 function heldStore(dir: string): { store: ObjectStore; open: () => void; waiting: () => number } {
   const local = new LocalStore(dir);
   let release: () => void = () => undefined;
@@ -29,7 +29,7 @@ function heldStore(dir: string): { store: ObjectStore; open: () => void; waiting
       const value: unknown = Reflect.get(target, key, target);
       if (key === 'put') {
         return async (...args: Parameters<ObjectStore['put']>) => {
-          if (args[0].startsWith('chunks/')) {
+          if (args[0].startsWith('packs/')) {
             waiting++;
             await gate;
           }
@@ -50,7 +50,8 @@ describe('backup writer: writes waiting on the store', () => {
     const chunker = { min: 16 * 1024, avg: 64 * 1024, max: 256 * 1024 };
     await Repository.init(new LocalStore(dir), { key, chunker });
     const held = heldStore(dir);
-    const repo = await Repository.open(held.store, { key, uploadConcurrency: 2, sealThreads: 1 });
+    const packBytes = 256 * 1024;
+    const repo = await Repository.open(held.store, { key, uploadConcurrency: 2, sealThreads: 1, packBytes });
     const writer = await repo.startBackup({ app: 'slow' });
 
     const total = 64 * 1024 * 1024;
@@ -74,13 +75,16 @@ describe('backup writer: writes waiting on the store', () => {
       still = consumed === before && held.waiting() > 0 ? still + 1 : 0;
       before = consumed;
     }
-    // 2 chunks are being written (write slots) and 2 more are sealed (plaintext slots, freed
-    // once they get a write slot); a fifth waits for a plaintext slot. If writes held
-    // plaintext slots, only 2 + 1 chunks would have left the chunker.
-    expect(held.waiting()).toBe(2);
-    expect(writer.stats.chunks).toBe(5);
-    // the reader stopped: those chunks plus what the chunker and the stream buffer
-    expect(consumed).toBeLessThan(6 * chunker.max);
+    // one pack is being written (held), the next is full and waits for it: no second
+    // write starts, and no pack is done
+    expect(held.waiting()).toBe(1);
+    expect(writer.stats.packs).toBe(0);
+    // more chunks are in packs than there are plaintext slots: a chunk in a pack no
+    // longer holds its slot (two packs of at least 256 KiB of sealed ≤ 256 KiB chunks)
+    expect(writer.stats.newChunks).toBeGreaterThan(2);
+    // the reader stopped: two packs' worth of chunks (sealed at ≥ 1.5× compression, so
+    // under 4 × 512 KiB of plaintext), two in slots, the chunker's and the stream's buffer
+    expect(consumed).toBeLessThan(4 * 2 * packBytes + 4 * chunker.max);
     held.open();
     await put;
     await writer.commit();
