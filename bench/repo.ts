@@ -1,10 +1,10 @@
 /**
- * Benchmark: the same generated, dump-like 2 GiB stream written through the Lifeboat
- * repository (zstd + AES-256-GCM + dedup, local directory) and through
- * `restic backup --stdin` (local repository), in one run. Both read the stream from a
- * pipe fed by this process. Prints throughput, ratio, bytes stored, peak RSS (each
- * tool measured alone in its own process by /usr/bin/time), and the new bytes a second
- * identical Lifeboat backup stores. Last line:
+ * Benchmark: the same generated, dump-like 2 GiB stream written by
+ * `lifeboat backup --stdin` (the shipped command: zstd + AES-256-GCM + dedup into a
+ * local repository) and by `restic backup --stdin` (local repository), in one run.
+ * Both read the stream from a pipe fed by this process. Prints throughput, ratio,
+ * bytes stored, peak RSS (each tool measured alone in its own process by
+ * /usr/bin/time), and the new bytes a second identical Lifeboat backup stores. Last line:
  *   repo write_vs_restic=<ratio> rss_mib=<n> second_backup_new_bytes_pct=<p>
  * Env: BENCH_BYTES (default 2 GiB), BENCH_SEED (default 42).
  */
@@ -86,8 +86,20 @@ try {
   const key = randomBytes(32).toString('base64');
   const lbDir = join(work, 'lifeboat');
   await Repository.init(new LocalStore(lbDir), { key: Buffer.from(key) });
-  const lbEnv = { BENCH_REPO: lbDir, LIFEBOAT_REPO_KEY: key };
-  const child = [...benchNodeFlags(), join(here, 'repo-child.ts')];
+  const lbEnv = { LIFEBOAT_REPO_KEY: key };
+  const child = [
+    ...benchNodeFlags(),
+    join(here, '..', 'engine', 'cli', 'main.ts'),
+    'backup',
+    '--stdin',
+    'dump.sql',
+    '--app',
+    'bench',
+    '--repo',
+    lbDir,
+    '-o',
+    'json',
+  ];
 
   const lb1 = await runWithStream(process.execPath, child, lbEnv);
   const lbStored1 = du(lbDir);

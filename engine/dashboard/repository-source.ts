@@ -5,7 +5,7 @@
  */
 import { readLocks, isLive } from '../repository/locks.ts';
 import { readAllIndexes } from '../repository/pack-index.ts';
-import { PACK_PREFIX } from '../repository/pack.ts';
+import { PACK_PREFIX, packIdOfKey } from '../repository/pack.ts';
 import type { Manifest, Repository } from '../repository/index.ts';
 import type {
   ApplicationDetail,
@@ -47,10 +47,10 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 
 interface Snapshot {
   readonly backups: StoredBackup[];
-  /** Stored (sealed) size of every indexed chunk, by chunk id. */
-  readonly chunkSizes: Map<string, number>;
-  /** Bytes of all packs. */
-  readonly storedBytes: number;
+  /** The packs each backup's index names. */
+  readonly packsOf: Map<string, Set<string>>;
+  /** Stored size of every pack. */
+  readonly packSizes: Map<string, number>;
 }
 
 export class RepositorySource implements DashboardSource {
@@ -96,19 +96,23 @@ export class RepositorySource implements DashboardSource {
         return { manifest, drills: await this.#repo.readReports(id, 'drill') };
       },
     );
-    const chunkSizes = new Map<string, number>();
-    for (const index of (await readAllIndexes(this.#repo.ctx)).indexes.values())
-      for (const [id, at] of index) chunkSizes.set(id, at.length);
-    let storedBytes = 0;
-    for await (const info of this.#repo.ctx.store.list(PACK_PREFIX)) storedBytes += info.size;
-    return { backups, chunkSizes, storedBytes };
+    const packsOf = new Map<string, Set<string>>();
+    for (const [backupId, index] of (await readAllIndexes(this.#repo.ctx)).indexes)
+      packsOf.set(backupId, new Set(Array.from(index.values(), (at) => at.pack)));
+    const packSizes = new Map<string, number>();
+    for await (const info of this.#repo.ctx.store.list(PACK_PREFIX)) {
+      const pack = packIdOfKey(info.key);
+      if (pack !== undefined) packSizes.set(pack, info.size);
+    }
+    return { backups, packsOf, packSizes };
   }
 
   async #details(): Promise<ApplicationDetail[]> {
-    const { backups, chunkSizes } = await this.#snapshot();
+    const { backups, packsOf, packSizes } = await this.#snapshot();
     const stored = newStoredBytes(
       backups.map((b) => b.manifest),
-      chunkSizes,
+      packsOf,
+      packSizes,
     );
     return applicationDetails(backups, this.location, stored, (this.#options.now ?? (() => new Date()))());
   }
@@ -141,7 +145,8 @@ export class RepositorySource implements DashboardSource {
   }
 
   async repositories(): Promise<RepositoryView[]> {
-    const { backups, storedBytes } = await this.#snapshot();
+    const { backups, packSizes } = await this.#snapshot();
+    const storedBytes = [...packSizes.values()].reduce((n, size) => n + size, 0);
     let logical = 0;
     const unique = new Map<string, number>();
     for (const { manifest } of backups)

@@ -42,24 +42,25 @@ export function namespaceOf(manifest: Manifest): string | null {
 const appKey = (namespace: string | null, name: string): string => `${namespace ?? ''}/${name}`;
 
 /**
- * Bytes each backup added to the repository: the stored size of the chunks it referenced
- * first (backups in start order). `storedSize` maps chunk id → stored object size.
+ * Bytes each backup added to the repository: the stored size of the packs it named
+ * first (backups in start order), i.e. the packs it wrote. `packsOf` maps backup id →
+ * the packs its index names, `packSize` pack id → stored object size.
  */
 export function newStoredBytes(
   backups: readonly Manifest[],
-  storedSize: ReadonlyMap<string, number>,
+  packsOf: ReadonlyMap<string, Iterable<string>>,
+  packSize: ReadonlyMap<string, number>,
 ): Map<string, number> {
   const seen = new Set<string>();
   const out = new Map<string, number>();
   const ordered = [...backups].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   for (const m of ordered) {
     let bytes = 0;
-    for (const artifact of m.artifacts)
-      for (const [id] of artifact.chunks) {
-        if (seen.has(id)) continue;
-        seen.add(id);
-        bytes += storedSize.get(id) ?? 0;
-      }
+    for (const pack of packsOf.get(m.backupId) ?? []) {
+      if (seen.has(pack)) continue;
+      seen.add(pack);
+      bytes += packSize.get(pack) ?? 0;
+    }
     out.set(m.backupId, bytes);
   }
   return out;

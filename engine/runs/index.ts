@@ -1,7 +1,13 @@
 export { blueprintOnlyEngines, loadEngineSetup, type EngineSetup } from './engine-setup.ts';
 export { planBackup, runBackup, type BackupOutcome, type BackupRequest } from './backup.ts';
 export { runRestore, type RestoreOutcome, type RestoreRequest } from './restore.ts';
-export { memberDatabases, memberEngine, recordedMembers } from './member-record.ts';
+export {
+  isStreamMember,
+  memberDatabases,
+  memberEngine,
+  recordedMembers,
+  STDIN_ENGINE,
+} from './member-record.ts';
 export { passwordFromEnvironment, passwordEnvName } from './passwords.ts';
 export { runDrill, type DrillMember, type DrillReport, type DrillRequest } from './drill.ts';
 export { dropDatabases, scratchName } from './drill-scratch.ts';

@@ -15,7 +15,7 @@ import { parseConnectionUrl, type Workload } from '../model/index.ts';
 import { plan, type PlanOptions } from '../planner/index.ts';
 import type { Manifest, ManifestMember, Repository } from '../repository/index.ts';
 import type { EngineSetup } from './engine-setup.ts';
-import { memberDatabases, memberEngine, recordedMembers } from './member-record.ts';
+import { memberDatabases, memberEngine, recordedMembers, refuseStreamMember } from './member-record.ts';
 import { runFailure } from './summarize-failure.ts';
 
 export interface RestoreRequest {
@@ -122,6 +122,7 @@ function dataDirTarget(member: ManifestMember, request: RestoreRequest): MemberT
 }
 
 function targetFor(member: ManifestMember, request: RestoreRequest): MemberTarget {
+  refuseStreamMember(member);
   if (member.details.strategy === 'freeze-snapshot') {
     // Its data is in VolumeSnapshots, not in the repository: no logical load can restore it.
     throw new UsageError(

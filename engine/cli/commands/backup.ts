@@ -20,6 +20,8 @@ import {
 } from './_repository-options.ts';
 import { collect, positive } from './_arguments.ts';
 import { openRunDisplay } from './_run-display.ts';
+import { backupStdin } from './_stdin-backup.ts';
+import { UsageError } from '../../errors.ts';
 
 interface BackupFlags extends RepositoryFlags {
   readonly db: string[];
@@ -32,6 +34,7 @@ interface BackupFlags extends RepositoryFlags {
   readonly dryRun?: boolean;
   readonly output: 'table' | 'json';
   readonly cluster?: string;
+  readonly stdin?: string;
 }
 
 function strategy(value: string): Strategy {
@@ -52,6 +55,12 @@ function clusterName(value: string): string {
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }
+}
+
+/** `--cluster`, else $LIFEBOAT_CLUSTER, else none. */
+function clusterOf(flags: BackupFlags): string | undefined {
+  const envCluster = process.env[CLUSTER_ENV];
+  return flags.cluster ?? (envCluster ? checkClusterName(envCluster, CLUSTER_ENV) : undefined);
 }
 
 export function registerBackup(program: Command): void {
@@ -80,9 +89,35 @@ export function registerBackup(program: Command): void {
         `source cluster recorded in the backup (repositories shared by clusters; default: $${CLUSTER_ENV})`,
         (value: string) => clusterName(value),
       )
+      .option(
+        '--stdin <name>',
+        'back up what is piped into standard input as one stream named <name> (any dump tool; get it back with lifeboat export). Lifeboat cannot see whether the producer failed: check its exit status before trusting the backup',
+      )
       .option('--dry-run', 'print the plan and touch nothing')
       .option('-o, --output <format>', 'table or json', outputFormat, 'table'),
   ).action(async (flags: BackupFlags) => {
+    if (flags.stdin !== undefined) {
+      const conflicting = [
+        flags.db.length > 0 && '--db',
+        flags.replica.length > 0 && '--replica',
+        flags.strategy && '--strategy',
+        flags.consistency && '--consistency',
+        flags.blueprint.length > 0 && '--blueprint',
+        flags.dryRun && '--dry-run',
+      ].filter(Boolean);
+      if (conflicting.length > 0)
+        throw new UsageError(
+          `--stdin backs up one piped stream; it cannot be combined with ${conflicting.join(', ')}`,
+        );
+      const cluster = clusterOf(flags);
+      await backupStdin(await openRepository(flags), {
+        artifact: flags.stdin,
+        app: flags.app ?? 'stdin',
+        ...(cluster !== undefined && { cluster }),
+        output: flags.output,
+      });
+      return;
+    }
     // Blueprints first: an engine without an adapter (e.g. redis) is accepted in --db URLs
     // only when a given blueprint protects it.
     const setup = await loadEngineSetup(flags.blueprint);
@@ -93,8 +128,7 @@ export function registerBackup(program: Command): void {
       blueprintOnlyEngines(setup),
     );
     const onlyMember = workloads.length === 1 ? workloads[0]?.name : undefined;
-    const envCluster = process.env[CLUSTER_ENV];
-    const cluster = flags.cluster ?? (envCluster ? checkClusterName(envCluster, CLUSTER_ENV) : undefined);
+    const cluster = clusterOf(flags);
     const request = {
       ...(cluster !== undefined && { cluster }),
       application: { name: flags.app ?? onlyMember ?? 'app', workloads },

@@ -2,11 +2,12 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { exportNative } from '../../../adapters/export.ts';
 import { UsageError } from '../../errors.ts';
 import { parseConnectionUrl } from '../../model/index.ts';
-import { memberDatabases, memberEngine } from '../../runs/index.ts';
+import { isStreamMember, memberDatabases, memberEngine } from '../../runs/index.ts';
 import { openRepository, withRepositoryOptions, type RepositoryFlags } from './_repository-options.ts';
 
 interface ExportFlags extends RepositoryFlags {
@@ -18,7 +19,9 @@ export function registerExport(program: Command): void {
   withRepositoryOptions(
     program
       .command('export')
-      .description('write one member of a backup in a form its native tools load (psql, mariadb)')
+      .description(
+        'write one member of a backup in a form its native tools load (psql, mariadb), or a --stdin stream as it came in',
+      )
       .argument('<backup-id>', 'backup (see lifeboat list)')
       .argument('<member>', 'member name within the backup')
       .option('-f, --file <path>', 'write here instead of stdout')
@@ -30,6 +33,15 @@ export function registerExport(program: Command): void {
     if (!member) {
       const names = manifest.members.map((m) => m.name).join(', ');
       throw new UsageError(`backup ${backupId} has no member "${memberName}" (it has: ${names})`);
+    }
+    if (isStreamMember(member)) {
+      // a stream piped into lifeboat backup --stdin: its bytes, exactly as they came in
+      const artifact = member.details.artifact ?? '';
+      const source = await repository.openArtifact(backupId, memberName, artifact);
+      const out: Writable = flags.file ? createWriteStream(flags.file) : process.stdout;
+      await pipeline(source, out, { end: flags.file !== undefined });
+      if (flags.file) process.stderr.write(`wrote ${flags.file} (${artifact} of backup ${backupId})\n`);
+      return;
     }
     const engine = memberEngine(member);
     const endpoint = member.details.endpoint ?? `${engine}://localhost/`;

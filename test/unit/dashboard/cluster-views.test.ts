@@ -124,23 +124,20 @@ describe('runningActionsOf', () => {
 });
 
 describe('newStoredBytes', () => {
-  const manifest = (backupId: string, startedAt: string, chunks: string[]) =>
-    ({
-      backupId,
-      startedAt,
-      artifacts: [{ member: 'm', name: 'a', bytes: 0, chunks: chunks.map((c) => [c, 1]), meta: {} }],
-    }) as unknown as Manifest;
-  it('charges each chunk to the first backup (by start time) that used it', () => {
+  const manifest = (backupId: string, startedAt: string) => ({ backupId, startedAt }) as unknown as Manifest;
+  it('charges each pack to the first backup (by start time) whose index names it', () => {
     const sizes = new Map([
-      ['a', 100],
-      ['b', 10],
-      ['c', 1],
+      ['p1', 100],
+      ['p2', 10],
+      ['p3', 1],
+    ]);
+    const packsOf = new Map([
+      ['second', ['p1', 'p3']],
+      ['first', ['p1', 'p2']],
     ]);
     const result = newStoredBytes(
-      [
-        manifest('second', '2026-01-02T00:00:00Z', ['a', 'c']),
-        manifest('first', '2026-01-01T00:00:00Z', ['a', 'b']),
-      ],
+      [manifest('second', '2026-01-02T00:00:00Z'), manifest('first', '2026-01-01T00:00:00Z')],
+      packsOf,
       sizes,
     );
     expect(Object.fromEntries(result)).toEqual({ first: 110, second: 1 });
