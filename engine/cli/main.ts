@@ -8,9 +8,9 @@ import { buildProgram } from './program.ts';
 import { LifeboatError, UsageError } from '../errors.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
   const debug = argv.includes('--debug');
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {

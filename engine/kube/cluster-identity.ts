@@ -4,7 +4,7 @@
  * life, unique across clusters, readable with a plain `get namespaces` grant), else
  * `default` when that cannot be read. Recorded as `cluster` in manifests and Backup status.
  */
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { UsageError } from '../errors.ts';
 
 export const CLUSTER_ENV = 'LIFEBOAT_CLUSTER';
@@ -62,6 +62,8 @@ export async function resolveClusterIdentity(sources: ClusterIdentitySources): P
 /** The `kubeSystemUid` source over a kubeconfig (one GET of namespace kube-system). */
 export function kubeSystemUidReader(kc: KubeConfig): () => Promise<string | undefined> {
   return async () => {
+    // loaded here, not at import: CLI commands that only check a name stay light
+    const { CoreV1Api } = await import('@kubernetes/client-node');
     const ns = await kc.makeApiClient(CoreV1Api).readNamespace({ name: 'kube-system' });
     return ns.metadata?.uid;
   };

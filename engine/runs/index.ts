@@ -1,13 +1,8 @@
 export { blueprintOnlyEngines, loadEngineSetup, type EngineSetup } from './engine-setup.ts';
 export { planBackup, runBackup, type BackupOutcome, type BackupRequest } from './backup.ts';
 export { runRestore, type RestoreOutcome, type RestoreRequest } from './restore.ts';
-export {
-  isStreamMember,
-  memberDatabases,
-  memberEngine,
-  recordedMembers,
-  STDIN_ENGINE,
-} from './member-record.ts';
+export { memberDatabases, memberEngine, recordedMembers } from './member-record.ts';
+export { isStreamMember, refuseStreamMember, STDIN_ENGINE } from './stream-member.ts';
 export { passwordFromEnvironment, passwordEnvName } from './passwords.ts';
 export { runDrill, type DrillMember, type DrillReport, type DrillRequest } from './drill.ts';
 export { dropDatabases, scratchName } from './drill-scratch.ts';

@@ -9,7 +9,7 @@ import type { RecordedMember } from '../planner/index.ts';
 import type { KubernetesRecord, Manifest, ManifestMember } from '../repository/index.ts';
 import type { Workload } from '../model/index.ts';
 import type { Strategy } from '../../adapters/types.ts';
-import { UsageError } from '../errors.ts';
+import { refuseStreamMember } from './stream-member.ts';
 
 /** The manifest entry of a member that captured successfully. */
 export function manifestMember(
@@ -87,24 +87,4 @@ export function memberDatabases(member: ManifestMember): string[] {
 export function memberEngine(member: ManifestMember): EngineKind {
   refuseStreamMember(member);
   return (member.engine ?? 'postgres') as EngineKind;
-}
-
-/** The engine recorded for a member that is one stream from `lifeboat backup --stdin`. */
-export const STDIN_ENGINE = 'stdin';
-
-export function isStreamMember(member: ManifestMember): boolean {
-  return member.engine === STDIN_ENGINE;
-}
-
-/**
- * A stdin backup holds bytes of unknown meaning: no adapter can load, verify or drill
- * them; only `export` gives them back.
- */
-export function refuseStreamMember(member: ManifestMember): void {
-  if (!isStreamMember(member)) return;
-  const artifact = member.details.artifact ?? 'the stream';
-  throw new UsageError(
-    `member "${member.name}" is ${artifact} as piped into lifeboat backup --stdin: Lifeboat cannot load it into a database; write it out with lifeboat export BACKUP_ID ${member.name} and load it with the tool that made it`,
-    { workload: member.name },
-  );
 }

@@ -15,7 +15,8 @@ import { parseConnectionUrl, type Workload } from '../model/index.ts';
 import { plan, type PlanOptions } from '../planner/index.ts';
 import type { Manifest, ManifestMember, Repository } from '../repository/index.ts';
 import type { EngineSetup } from './engine-setup.ts';
-import { memberDatabases, memberEngine, recordedMembers, refuseStreamMember } from './member-record.ts';
+import { memberDatabases, memberEngine, recordedMembers } from './member-record.ts';
+import { refuseStreamMember } from './stream-member.ts';
 import { runFailure } from './summarize-failure.ts';
 
 export interface RestoreRequest {

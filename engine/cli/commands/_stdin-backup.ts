@@ -12,7 +12,7 @@ import { isatty } from 'node:tty';
 import { UsageError } from '../../errors.ts';
 import type { Repository } from '../../repository/index.ts';
 import { readFd } from '../../repository/fd-reader.ts';
-import { STDIN_ENGINE } from '../../runs/index.ts';
+import { STDIN_ENGINE } from '../../runs/stream-member.ts';
 import { humanBytes } from './_repository-options.ts';
 
 export interface StdinBackupRequest {

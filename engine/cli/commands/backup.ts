@@ -5,13 +5,6 @@ import { CLUSTER_ENV, checkClusterName } from '../../kube/cluster-identity.ts';
 import { workloadsFromArguments } from '../../model/index.ts';
 import { describePlan, formatPlan } from '../../planner/index.ts';
 import {
-  blueprintOnlyEngines,
-  loadEngineSetup,
-  passwordFromEnvironment,
-  planBackup,
-  runBackup,
-} from '../../runs/index.ts';
-import {
   humanBytes,
   openRepository,
   outputFormat,
@@ -118,6 +111,9 @@ export function registerBackup(program: Command): void {
       });
       return;
     }
+    // the adapters, drivers and blueprints: loaded only for a database backup
+    const { blueprintOnlyEngines, loadEngineSetup, passwordFromEnvironment, planBackup, runBackup } =
+      await import('../../runs/index.ts');
     // Blueprints first: an engine without an adapter (e.g. redis) is accepted in --db URLs
     // only when a given blueprint protects it.
     const setup = await loadEngineSetup(flags.blueprint);

@@ -1,4 +1,4 @@
-/** `lifeboat prune`: apply GFS retention and delete unreferenced chunks. */
+/** `lifeboat prune`: apply GFS retention and delete the packs no remaining backup references. */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { loadKubeConfig } from '../../kube/kube-client.ts';
@@ -36,7 +36,7 @@ export function registerPrune(program: Command): void {
     program
       .command('prune')
       .description(
-        'forget backups the retention policy drops (per application), then delete unreferenced chunks',
+        'forget backups the retention policy drops (per application), then delete packs no backup references',
       )
       .option('--keep-last <n>', 'keep the newest N backups', count)
       .option('--keep-hourly <n>', 'keep the newest backup of each of the last N hours', count)

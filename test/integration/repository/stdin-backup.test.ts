@@ -178,6 +178,22 @@ describe('readFd: stdin on a reader thread', () => {
     expect(hash.digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
   });
 
+  it('reads a non-blocking stdin whole (through its own event loop)', async () => {
+    const bytes = 24 * MiB + 5;
+    const child = spawn(process.execPath, [join(import.meta.dirname, '_fd-reader-child.ts')], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    // slow at first (the reader waits on an empty, non-blocking stdin), then fast
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await writeAll(child.stdin, bytes, 35);
+    child.stdin.end();
+    expect(await exited).toBe(0);
+    expect(JSON.parse(out)).toEqual({ nonBlocking: true, sha256: dataDigest({ bytes, seed: 35 }), bytes });
+  });
+
   it('a consumer that stops early returns at once, though the writer keeps the pipe open', async () => {
     const fifo = join(dir, 'fifo');
     execFileSync('mkfifo', [fifo]);

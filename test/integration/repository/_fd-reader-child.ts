@@ -1,0 +1,20 @@
+/**
+ * Reads its stdin with `readFd` after touching `process.stdin` (which makes Node set
+ * O_NONBLOCK on it), and prints the SHA-256 and length of what it read.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readFd } from '../../../engine/repository/fd-reader.ts';
+
+process.stdin.pause(); // opening it makes stdin a non-blocking stream
+const flags = /flags:\s*(\d+)/.exec(readFileSync('/proc/self/fdinfo/0', 'utf8'))?.[1] ?? '0';
+const hash = createHash('sha256');
+let bytes = 0;
+for await (const piece of readFd(0, 'stdin')) {
+  hash.update(piece);
+  bytes += piece.length;
+}
+process.stdout.write(
+  `${JSON.stringify({ nonBlocking: (Number.parseInt(flags, 8) & 0o4000) !== 0, sha256: hash.digest('hex'), bytes })}\n`,
+);
+process.exit(0);
