@@ -81,7 +81,12 @@ export async function prune(repo: Repository, options: PruneOptions): Promise<Pr
         },
       );
   try {
-    // 1. read every manifest
+    // 1. live backups, read before the manifests: a backup not live now either committed
+    // already (its manifest is written before its lock goes, so it is listed below) or
+    // starts after our lock exists (and waits for it): none can commit unseen meanwhile
+    const locks = await readLocks(store);
+    const liveBackups = locks.filter((l) => l.lock.kind === 'backup' && isLive(l.lock, new Date()));
+    // 2. read every manifest
     const manifests = new Map<string, Manifest>();
     let unreadable: string | undefined;
     for (const id of await repo.listIds()) {
@@ -91,7 +96,7 @@ export async function prune(repo: Repository, options: PruneOptions): Promise<Pr
         unreadable ??= `manifest of ${id} is unreadable (${(error as Error).message})`;
       }
     }
-    // 2. retention
+    // 3. retention
     const candidates = [...manifests.values()]
       .filter((m) => options.app === undefined || m.app === options.app)
       .filter((m) => options.backupIds === undefined || options.backupIds.has(m.backupId))
@@ -125,9 +130,6 @@ export async function prune(repo: Repository, options: PruneOptions): Promise<Pr
       removed.push(id);
       manifests.delete(id);
     }
-    // 3. live backups?
-    const locks = await readLocks(store);
-    const liveBackups = locks.filter((l) => l.lock.kind === 'backup' && isLive(l.lock, new Date()));
     let deferredReason = unreadable;
     if (!deferredReason && liveBackups.length > 0) {
       deferredReason = `backup ${liveBackups.map((l) => l.lock.id).join(', ')} in progress`;

@@ -289,7 +289,7 @@ export function createPolicyReconciler(options: PolicyReconcilerOptions = {}): R
                 `application ${application}: kept ${report.kept.length}, removed ${report.removed.length} backup(s)` +
                   (report.removed.length > 0 ? ` (${report.removed.join(', ')})` : '') +
                   (report.retained.length > 0 ? `, ${report.retained.length} still object-locked` : '') +
-                  (report.deferredReason ? `; chunk cleanup deferred: ${report.deferredReason}` : ''),
+                  (report.deferredReason ? `; pack cleanup deferred: ${report.deferredReason}` : ''),
               );
             }
             if (policy.spec.strategy === 'freeze-snapshot') {

@@ -264,6 +264,40 @@ export function repositorySuite(backend: SuiteBackend): void {
       expect(await keysUnder(store, 'index/')).toEqual([`index/${running.backupId}`]);
     });
 
+    it('prune never takes a backup that commits while it reads the manifests', async () => {
+      const { store, repo } = await freshRepo(backend);
+      const old = await repo.startBackup({ app: 'shop' });
+      await old.put('dump', dataStream({ bytes: MiB, seed: 13 }));
+      await old.commit();
+      const running = await repo.startBackup({ app: 'shop' });
+      await running.put('dump', dataStream({ bytes: 2 * MiB, seed: 14 }));
+      // the running backup commits (and drops its lock) right after prune has listed the
+      // manifests, i.e. before prune could see its manifest
+      let armed = true;
+      const racing = new Proxy(store, {
+        get(target, key) {
+          const value: unknown = Reflect.get(target, key, target);
+          if (key === 'list') {
+            return (prefix: string) =>
+              (async function* () {
+                yield* target.list(prefix);
+                if (prefix === 'manifests/' && armed) {
+                  armed = false;
+                  await running.commit();
+                }
+              })();
+          }
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const pruner = await Repository.open(racing, { key: KEY });
+      const report = await pruner.prune({ policy: { keepLast: 5 } });
+      expect(armed).toBe(false);
+      expect(report.packsDeleted).toBe(0);
+      expect((await repo.list()).map((b) => b.backupId)).toEqual([old.backupId, running.backupId]);
+      expect((await repo.verify()).errors).toEqual([]);
+    });
+
     it('a backup waits for a running prune before relying on existing chunks', async () => {
       const { store, repo } = await freshRepo(backend);
       const pruneLock = await HeldLock.acquire(store, 'prune', 'test', 60_000);
