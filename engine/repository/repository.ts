@@ -54,7 +54,7 @@ export interface OpenOptions {
   readonly uploadConcurrency?: number;
   /** Worker threads hashing and sealing chunks (compression, encryption). @default one per core, ≤ 8 */
   readonly sealThreads?: number;
-  /** Size new packs are written at. @default 16 MiB */
+  /** Size new packs are written at. @default 8 MiB */
   readonly packBytes?: number;
 }
 
