@@ -53,7 +53,13 @@ export class LocalStore implements ObjectStore {
     this.#dirs.add(dir);
   }
 
-  async put(key: string, body: readonly Buffer[] | Readable, options: PutOptions = {}): Promise<void> {
+  readonly streamsPuts = true;
+
+  async put(
+    key: string,
+    body: readonly Buffer[] | Readable | AsyncIterable<Buffer>,
+    options: PutOptions = {},
+  ): Promise<void> {
     const target = this.#path(key);
     const tmpDir = join(this.root, TMP);
     await this.#ensureDir(tmpDir);
@@ -64,7 +70,7 @@ export class LocalStore implements ObjectStore {
       if (Array.isArray(body)) {
         await handle.writev(body as Buffer[]);
       } else {
-        for await (const piece of body as Readable) await handle.write(piece as Buffer);
+        for await (const piece of body as AsyncIterable<Buffer>) await handle.write(piece);
       }
       await handle.sync();
     } catch (error) {

@@ -32,8 +32,21 @@ export interface ObjectStore {
   readonly location: string;
   /** Whether `put` retention is enforced by the backend (S3 Object Lock). */
   readonly supportsLock: boolean;
-  /** Store an object from buffers (written in order) or a stream of unknown length. */
-  put(key: string, body: readonly Buffer[] | Readable, options?: PutOptions): Promise<void>;
+  /**
+   * Store an object from buffers (written in order) or a stream of unknown length. A
+   * stream's pieces are taken one at a time: where `streamsPuts`, the next is asked for
+   * only once the previous one is written.
+   */
+  put(
+    key: string,
+    body: readonly Buffer[] | Readable | AsyncIterable<Buffer>,
+    options?: PutOptions,
+  ): Promise<void>;
+  /**
+   * Whether a streamed `put` writes each piece as it arrives (local directory) rather
+   * than gathering parts in memory first (S3 multipart parts).
+   */
+  readonly streamsPuts?: boolean;
   /**
    * The whole object; throws NotFoundError when absent. Only for bounded objects. The
    * Buffer is the caller's alone: no other view shares its memory (it may be freed).

@@ -1,11 +1,13 @@
 /**
- * Gathers a backup's sealed chunks into packs (pack.ts) and writes each pack as one
- * object once it reaches its target size. Chunks are added one at a time, in order;
- * `add` resolves as soon as the chunk is in a pack, and waits only while as many packs
- * as allowed are being written, which bounds memory: at most `maxWriting` packs being
- * written plus the one filling, each at most one chunk over the target. A chunk is
- * durable once `finish` resolves (its pack is written; the pack's name becomes durable
- * at the backup's `syncNames`). A failed write fails every later `add` and `finish`.
+ * Gathers a backup's sealed chunks into packs (pack.ts) and stores each pack as one
+ * object. Chunks are added one at a time, in order; `add` resolves as soon as the chunk
+ * is in a pack. Where the store writes a streamed put as it reads it (a local directory),
+ * a pack's object is written while the pack fills, so only a few chunks' worth of sealed
+ * bytes wait in memory; elsewhere (S3, one PUT per pack) a pack is gathered in memory
+ * and stored once full. Either way at most `maxWriting` full packs are being completed
+ * while the next fills, which bounds memory. A chunk is durable once `finish` resolves
+ * (the pack's name becomes durable at the backup's `syncNames`). A failed write fails
+ * every later `add` and `finish`.
  */
 import type { Sealed } from './codec.ts';
 import type { ObjectStore, PutOptions } from './object-store.ts';
@@ -13,9 +15,9 @@ import { newPackId, packKey, packTrailer, type ChunkLocation, type PackEntry } f
 
 export interface PackWriterOptions {
   readonly store: ObjectStore;
-  /** A pack is written once it holds this many bytes. */
+  /** A pack is closed once it holds this many bytes. */
   readonly targetBytes: number;
-  /** Packs written at once while the next one fills. @default 1 */
+  /** Full packs being completed at once while the next one fills. @default 1 */
   readonly maxWriting?: number;
   /** AES key of the pack headers (as of chunks). */
   readonly dataKey: Buffer | undefined;
@@ -23,19 +25,162 @@ export interface PackWriterOptions {
   readonly putOptions: PutOptions;
 }
 
-interface OpenPack {
+/** Sealed bytes a streamed pack lets wait for the disk before `add` waits too. */
+const STREAM_QUEUE_BYTES = 2 * 1024 * 1024;
+
+/** A pack being filled. */
+interface PackInProgress {
   readonly id: string;
-  readonly parts: Buffer[];
   readonly entries: PackEntry[];
-  /** Frees the sealed chunks' memory once written. */
-  readonly disposers: (() => void)[];
   size: number;
+  /** Take a sealed chunk's parts; `dispose` frees them once they are written or dropped. */
+  append(parts: readonly Buffer[], dispose: () => void): Promise<void>;
+  /** Add the trailer and complete the object; resolves once it is stored. */
+  finish(trailer: readonly Buffer[]): Promise<void>;
+  /** Give it up (the backup is aborted): frees its memory, leaves no object. */
+  drop(): Promise<void>;
+}
+
+/** Gathered in memory, stored with one `put` (S3: one PUT). */
+class BufferedPack implements PackInProgress {
+  readonly id = newPackId();
+  readonly entries: PackEntry[] = [];
+  size = 0;
+  readonly #parts: Buffer[] = [];
+  readonly #disposers: (() => void)[] = [];
+  readonly #store: ObjectStore;
+  readonly #putOptions: PutOptions;
+
+  constructor(store: ObjectStore, putOptions: PutOptions) {
+    this.#store = store;
+    this.#putOptions = putOptions;
+  }
+
+  append(parts: readonly Buffer[], dispose: () => void): Promise<void> {
+    this.#parts.push(...parts);
+    this.#disposers.push(dispose);
+    return Promise.resolve();
+  }
+
+  async finish(trailer: readonly Buffer[]): Promise<void> {
+    try {
+      await this.#store.put(packKey(this.id), [...this.#parts, ...trailer], this.#putOptions);
+    } finally {
+      this.#dispose();
+    }
+  }
+
+  drop(): Promise<void> {
+    this.#dispose();
+    return Promise.resolve();
+  }
+
+  #dispose(): void {
+    for (const dispose of this.#disposers.splice(0)) dispose();
+    this.#parts.length = 0;
+  }
+}
+
+/** Written while it fills: the store pulls each part once it wrote the previous one. */
+class StreamedPack implements PackInProgress {
+  readonly id = newPackId();
+  readonly entries: PackEntry[] = [];
+  size = 0;
+  readonly #queue: { part: Buffer; written?: () => void }[] = [];
+  #queued = 0;
+  #ended = false;
+  #dropped = false;
+  #failure: unknown;
+  #wakeReader: (() => void) | undefined;
+  #wakeWriter: (() => void) | undefined;
+  readonly #stored: Promise<void>;
+
+  constructor(store: ObjectStore, putOptions: PutOptions) {
+    this.#stored = store.put(packKey(this.id), this.#pieces(), putOptions);
+    this.#stored.catch((error: unknown) => {
+      this.#failure ??= error;
+      this.#wake();
+    });
+  }
+
+  async *#pieces(): AsyncGenerator<Buffer> {
+    for (;;) {
+      if (this.#dropped) throw new Error('pack dropped: the backup was aborted');
+      const next = this.#queue.shift();
+      if (next) {
+        this.#queued -= next.part.length;
+        this.#wake();
+        yield next.part;
+        // resumed: the store wrote it and wants the next
+        next.written?.();
+        continue;
+      }
+      if (this.#ended) return;
+      await new Promise<void>((resolve) => (this.#wakeReader = resolve));
+    }
+  }
+
+  #wake(): void {
+    const reader = this.#wakeReader;
+    const writer = this.#wakeWriter;
+    this.#wakeReader = undefined;
+    this.#wakeWriter = undefined;
+    reader?.();
+    writer?.();
+  }
+
+  async append(parts: readonly Buffer[], dispose: () => void): Promise<void> {
+    if (this.#failure !== undefined) {
+      dispose();
+      throw asError(this.#failure);
+    }
+    parts.forEach((part, i) => {
+      this.#queue.push(i === parts.length - 1 ? { part, written: dispose } : { part });
+      this.#queued += part.length;
+    });
+    this.#wake();
+    while (this.#queued > STREAM_QUEUE_BYTES && !this.#failed())
+      await new Promise<void>((resolve) => (this.#wakeWriter = resolve));
+    if (this.#failed()) throw asError(this.#failure);
+  }
+
+  /** Set by the store's put failing, across awaits. */
+  #failed(): boolean {
+    return this.#failure !== undefined;
+  }
+
+  async finish(trailer: readonly Buffer[]): Promise<void> {
+    for (const part of trailer) {
+      this.#queue.push({ part });
+      this.#queued += part.length;
+    }
+    this.#ended = true;
+    this.#wake();
+    try {
+      await this.#stored;
+    } finally {
+      this.#disposeQueued();
+    }
+  }
+
+  async drop(): Promise<void> {
+    this.#dropped = true;
+    this.#wake();
+    await this.#stored.catch(() => undefined);
+    this.#disposeQueued();
+  }
+
+  /** Parts the store never took (it failed, or the pack was dropped). */
+  #disposeQueued(): void {
+    for (const entry of this.#queue.splice(0)) entry.written?.();
+    this.#queued = 0;
+  }
 }
 
 export class PackWriter {
   readonly #options: PackWriterOptions;
   readonly #maxWriting: number;
-  #open: OpenPack | undefined;
+  #open: PackInProgress | undefined;
   readonly #writing = new Set<Promise<void>>();
   /** Adds run one after another: at most one full pack waits for a write slot. */
   #queue: Promise<void> = Promise.resolve();
@@ -51,7 +196,7 @@ export class PackWriter {
 
   /**
    * Append a sealed chunk; resolves with where it lies once it is in a pack. `dispose`
-   * frees its memory after its pack is written (or dropped).
+   * frees its memory once it is written (or dropped).
    */
   add(id: string, sealed: Sealed, dispose: () => void): Promise<ChunkLocation> {
     const step = this.#queue.then(() => this.#addNow(id, sealed, dispose));
@@ -62,29 +207,39 @@ export class PackWriter {
     return step;
   }
 
+  #newPack(): PackInProgress {
+    const { store, putOptions } = this.#options;
+    return store.streamsPuts === true
+      ? new StreamedPack(store, putOptions)
+      : new BufferedPack(store, putOptions);
+  }
+
   async #addNow(id: string, sealed: Sealed, dispose: () => void): Promise<ChunkLocation> {
     if (this.#failure !== undefined || this.#closed) {
       dispose();
       throw asError(this.#failure ?? new Error('pack writer is closed'));
     }
-    const pack = (this.#open ??= { id: newPackId(), parts: [], entries: [], disposers: [], size: 0 });
+    const pack = (this.#open ??= this.#newPack());
     const location = { pack: pack.id, offset: pack.size, length: sealed.size };
-    pack.parts.push(...sealed.parts);
     pack.entries.push([id, location.offset, location.length]);
-    pack.disposers.push(dispose);
     pack.size += sealed.size;
+    try {
+      await pack.append(sealed.parts, dispose);
+    } catch (error) {
+      this.#failure ??= error;
+      throw error;
+    }
     if (pack.size >= this.#options.targetBytes) {
       this.#open = undefined;
       while (this.#writing.size >= this.#maxWriting) await Promise.race(this.#writing);
-      this.#write(pack);
+      this.#complete(pack);
     }
     return location;
   }
 
-  #write(pack: OpenPack): void {
-    const parts = [...pack.parts, ...packTrailer(pack.id, pack.entries, this.#options.dataKey)];
-    const task = this.#options.store
-      .put(packKey(pack.id), parts, this.#options.putOptions)
+  #complete(pack: PackInProgress): void {
+    const task = pack
+      .finish(packTrailer(pack.id, pack.entries, this.#options.dataKey))
       .then(() => {
         this.written.push(pack.id);
       })
@@ -92,7 +247,6 @@ export class PackWriter {
         this.#failure ??= error;
       })
       .finally(() => {
-        for (const dispose of pack.disposers) dispose();
         this.#writing.delete(task);
       });
     this.#writing.add(task);
@@ -103,21 +257,21 @@ export class PackWriter {
     await this.#queue;
     const last = this.#open;
     this.#open = undefined;
-    if (last && this.#failure === undefined) this.#write(last);
-    else if (last) for (const dispose of last.disposers) dispose();
+    if (last && this.#failure === undefined) this.#complete(last);
+    else if (last) await last.drop();
     await Promise.all(this.#writing);
     this.#closed = true;
     if (this.#failure !== undefined) throw asError(this.#failure);
     return [...this.written];
   }
 
-  /** Give up: wait for writes in progress (their packs become orphans), free everything. */
+  /** Give up: the open pack leaves no object; packs already written become orphans. */
   async abort(): Promise<void> {
     this.#closed = true;
     await this.#queue;
     const open = this.#open;
     this.#open = undefined;
-    if (open) for (const dispose of open.disposers) dispose();
+    await open?.drop();
     await Promise.allSettled(this.#writing);
   }
 }

@@ -108,7 +108,11 @@ export class S3Store implements ObjectStore {
     return this.#prefix + key;
   }
 
-  async put(key: string, body: readonly Buffer[] | Readable, options: PutOptions = {}): Promise<void> {
+  async put(
+    key: string,
+    body: readonly Buffer[] | Readable | AsyncIterable<Buffer>,
+    options: PutOptions = {},
+  ): Promise<void> {
     const lock = options.retention
       ? { ObjectLockMode: options.retention.mode, ObjectLockRetainUntilDate: options.retention.until }
       : {};
@@ -138,10 +142,10 @@ export class S3Store implements ObjectStore {
       }
       return;
     }
-    await this.#multipart(key, body as Readable, lock);
+    await this.#multipart(key, body as AsyncIterable<Buffer>, lock);
   }
 
-  async #multipart(key: string, body: Readable, lock: object): Promise<void> {
+  async #multipart(key: string, body: AsyncIterable<Buffer>, lock: object): Promise<void> {
     const created = await this.client.send(
       new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: this.#key(key), ...lock }),
     );
@@ -191,8 +195,7 @@ export class S3Store implements ObjectStore {
         while (inFlight.size >= this.#partConcurrency) await Promise.race(inFlight);
         if (failure) throw asError(failure);
       };
-      for await (const piece of body) {
-        const buf = piece as Buffer;
+      for await (const buf of body) {
         pending.push(buf);
         pendingBytes += buf.length;
         if (pendingBytes >= partSizeFor(index)) await flush();

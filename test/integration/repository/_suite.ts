@@ -188,7 +188,7 @@ export function repositorySuite(backend: SuiteBackend): void {
     });
 
     it('multi-member backups read back through ArtifactSource; abort leaves nothing visible', async () => {
-      const { repo } = await freshRepo(backend);
+      const { store, repo } = await freshRepo(backend);
       const writer = await repo.startBackup({ app: 'shop' });
       await writer
         .member('orders')
@@ -206,6 +206,8 @@ export function repositorySuite(backend: SuiteBackend): void {
       await aborted.put('x', dataStream({ bytes: MiB, seed: 9 }));
       await aborted.abort();
       expect((await repo.list()).map((b) => b.backupId)).toEqual([writer.backupId]);
+      // the pack it was writing is not left half-written
+      if (backend.leftovers) expect(await backend.leftovers(store)).toBe(0);
       await expect(repo.readManifest(aborted.backupId)).rejects.toThrow(/does not exist/);
     });
 
