@@ -415,18 +415,9 @@ export class Repository {
     const limit = options.concurrency ?? 4;
     for (const current of ids) {
       let manifest: Manifest;
-      try {
-        manifest = await this.readManifest(current);
-      } catch (error) {
-        errors.push(
-          error instanceof RepositoryError
-            ? error
-            : new RepositoryError(String(error), { backupId: current }),
-        );
-        continue;
-      }
       let index: ChunkIndex;
       try {
+        manifest = await this.readManifest(current);
         index = await readIndex(this.ctx, current);
       } catch (error) {
         errors.push(
