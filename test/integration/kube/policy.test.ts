@@ -232,9 +232,24 @@ describe('BackupPolicy: annotation-driven protection, schedule and retention', (
       names.push(name);
     }
     const oldest = names[0] ?? '';
-    await waitFor('the oldest Backup CR to be deleted', async () =>
-      (await list(NS_A, 'backups')).some((b) => b.metadata.name === oldest) ? undefined : true,
-    );
+    try {
+      await waitFor('the oldest Backup CR to be deleted', async () =>
+        (await list(NS_A, 'backups')).some((b) => b.metadata.name === oldest) ? undefined : true,
+      );
+    } catch (error) {
+      // what the controller did (its logs are silenced): the policy's events and status, the Backups
+      const events = await core.listNamespacedEvent({
+        namespace: NS_A,
+        fieldSelector: 'involvedObject.kind=BackupPolicy,involvedObject.name=nightly',
+      });
+      const backups = (await list(NS_A, 'backups')).map(
+        (b) => `${b.metadata.name} ${b.status?.phase ?? '?'} ${b.status?.completedAt ?? ''}`,
+      );
+      throw new Error(
+        `${(error as Error).message}\nevents: ${events.items.map((e) => `${e.reason}: ${e.message ?? ''}`).join(' | ')}\nstatus: ${JSON.stringify((await policyOf(NS_A)).status)}\nbackups: ${backups.join(' | ')}`,
+        { cause: error },
+      );
+    }
     const remaining = await list(NS_A, 'backups');
     expect(remaining.map((b) => b.metadata.name).sort()).toEqual(names.slice(1).sort());
     const ids = remaining.map((b) => b.status?.backupId).sort();
