@@ -27,6 +27,12 @@ export interface PackWriterOptions {
 
 /** Sealed bytes a streamed pack lets wait for the disk before `add` waits too. */
 const STREAM_QUEUE_BYTES = 2 * 1024 * 1024;
+/**
+ * Parts up to this size (a sealed chunk's header, nonce and tag) are copied together
+ * with their neighbours into one write: one tag + next header + nonce instead of three
+ * writes of a few bytes per chunk.
+ */
+const SMALL_PART = 256;
 
 /** A pack being filled. */
 interface PackInProgress {
@@ -88,6 +94,8 @@ class StreamedPack implements PackInProgress {
   size = 0;
   readonly #queue: { part: Buffer; written?: () => void }[] = [];
   #queued = 0;
+  /** Copies of small parts waiting to go out with the next large one (or at the end). */
+  readonly #small: Buffer[] = [];
   #ended = false;
   #dropped = false;
   #failure: unknown;
@@ -134,10 +142,19 @@ class StreamedPack implements PackInProgress {
       dispose();
       throw asError(this.#failure);
     }
-    parts.forEach((part, i) => {
-      this.#queue.push(i === parts.length - 1 ? { part, written: dispose } : { part });
-      this.#queued += part.length;
-    });
+    let lastLarge: { part: Buffer; written?: () => void } | undefined;
+    for (const part of parts) {
+      if (part.length <= SMALL_PART) {
+        this.#small.push(Buffer.from(part));
+        continue;
+      }
+      this.#flushSmall();
+      lastLarge = { part };
+      this.#push(lastLarge);
+    }
+    // small parts are copies: the chunk's memory is done with once its large parts are written
+    if (lastLarge) lastLarge.written = dispose;
+    else dispose();
     this.#wake();
     while (this.#queued > STREAM_QUEUE_BYTES && !this.#failed())
       await new Promise<void>((resolve) => (this.#wakeWriter = resolve));
@@ -149,11 +166,26 @@ class StreamedPack implements PackInProgress {
     return this.#failure !== undefined;
   }
 
+  #push(entry: { part: Buffer; written?: () => void }): void {
+    this.#queue.push(entry);
+    this.#queued += entry.part.length;
+  }
+
+  #flushSmall(): void {
+    if (this.#small.length === 0) return;
+    this.#push({ part: Buffer.concat(this.#small.splice(0)) });
+  }
+
   async finish(trailer: readonly Buffer[]): Promise<void> {
     for (const part of trailer) {
-      this.#queue.push({ part });
-      this.#queued += part.length;
+      if (part.length <= SMALL_PART) {
+        this.#small.push(part);
+      } else {
+        this.#flushSmall();
+        this.#push({ part });
+      }
     }
+    this.#flushSmall();
     this.#ended = true;
     this.#wake();
     try {
