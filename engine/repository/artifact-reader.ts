@@ -11,17 +11,20 @@ import type { RepositoryContext } from './context.ts';
 import type { ManifestArtifact } from './manifest.ts';
 import { releaseMemory } from './memory.ts';
 import { NotFoundError, ShortObjectError } from './object-store.ts';
-import type { ChunkIndex } from './pack-index.ts';
+import type { IndexView } from './index-view.ts';
 import { packKey, type ChunkLocation } from './pack.ts';
 import { describeStoreError } from './store-errors.ts';
 
-/** Fetch and check one chunk, found at `at` (its backup's index). */
+/** Times a chunk is looked for again after its pack was found gone (a prune repacked it). */
+const RELOCATIONS = 3;
+
+/** Fetch and check one chunk, found through its backup's index. */
 export async function readChunk(
   ctx: RepositoryContext,
   where: { backupId: string; artifact: string },
   id: string,
   size: number,
-  at: ChunkLocation | undefined,
+  index: IndexView,
 ): Promise<Buffer> {
   const fail = (reason: string, cause?: unknown): RepositoryError =>
     new RepositoryError(
@@ -29,15 +32,27 @@ export async function readChunk(
       { ...where, chunk: id },
       cause === undefined ? {} : { cause },
     );
-  if (at === undefined) throw fail("chunk is not in the backup's index");
-  let object: Buffer;
-  try {
-    object = await ctx.store.getRange(packKey(at.pack), at.offset, at.length);
-  } catch (error) {
-    if (error instanceof NotFoundError) throw fail(`chunk is missing (pack ${at.pack} is gone)`, error);
-    if (error instanceof ShortObjectError)
-      throw fail(`chunk is missing (pack ${at.pack} is truncated)`, error);
-    throw fail(describeStoreError(error, ctx.store.location, 'read').message, error);
+  const first = index.get(id);
+  if (first === undefined) throw fail("chunk is not in the backup's index");
+  let at: ChunkLocation = first;
+  let object: Buffer | undefined;
+  for (let attempt = 0; object === undefined; attempt++) {
+    try {
+      object = await ctx.store.getRange(packKey(at.pack), at.offset, at.length);
+    } catch (error) {
+      if (error instanceof NotFoundError) {
+        const moved: ChunkLocation | undefined =
+          attempt < RELOCATIONS ? await index.relocate(id, at) : undefined;
+        if (moved) {
+          at = moved;
+          continue;
+        }
+        throw fail(`chunk is missing (pack ${at.pack} is gone)`, error);
+      }
+      if (error instanceof ShortObjectError)
+        throw fail(`chunk is missing (pack ${at.pack} is truncated)`, error);
+      throw fail(describeStoreError(error, ctx.store.location, 'read').message, error);
+    }
   }
   let plain: Buffer | undefined;
   try {
@@ -54,12 +69,12 @@ export async function readChunk(
   return plain;
 }
 
-/** A Readable of the artifact's bytes, located by its backup's `index`; `prefetch` chunks are read ahead. */
+/** A Readable of the artifact's bytes, located through its backup's index; `prefetch` chunks are read ahead. */
 export function artifactStream(
   ctx: RepositoryContext,
   backupId: string,
   artifact: ManifestArtifact,
-  index: ChunkIndex,
+  index: IndexView,
   prefetch = 4,
 ): Readable {
   const where = { backupId, artifact: `${artifact.member}/${artifact.name}` };
@@ -70,7 +85,7 @@ export function artifactStream(
       while (queue.length < prefetch && next < artifact.chunks.length) {
         const ref = artifact.chunks[next++];
         if (!ref) break;
-        const p = readChunk(ctx, where, ref[0], ref[1], index.get(ref[0]));
+        const p = readChunk(ctx, where, ref[0], ref[1], index);
         p.catch(() => undefined); // observed when awaited below
         queue.push(p);
       }

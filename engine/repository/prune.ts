@@ -1,19 +1,21 @@
 /**
  * Prune: apply GFS retention, delete the manifests it drops, then the chunk indexes of
- * backups without a manifest, then the packs no remaining index names. Safety rules:
+ * backups without a manifest, then the packs no remaining index names, then rewrite
+ * packs that remaining backups use only in part (repack.ts). Safety rules:
  * - a manifest whose retention date is in the future is never deleted (so prune
  *   never relies on deleting a locked object); the packs its index names stay;
- * - indexes and packs are deleted only while no live backup lock exists (see
- *   locks.ts): a running backup may deduplicate against any indexed chunk, so with
- *   one running, garbage is left for the next prune (reported as deferred);
+ * - indexes and packs are deleted (and packs rewritten) only while no live backup lock
+ *   and no other live prune lock exists (see locks.ts): a running backup may
+ *   deduplicate against any indexed chunk, and another prune may be writing packs no
+ *   index names yet; otherwise garbage is left for the next prune (reported as deferred);
  * - if a manifest, or the index of a backup that has one, cannot be read, nothing is
  *   deleted (it might name any pack);
  * - an index goes before the packs it names, so no index points into a deleted pack;
  *   an index the store refuses to delete (locked) keeps its packs;
  * - packs of a crashed backup (lock expired, no manifest) are orphans and go;
- * - a pack the store refuses to delete (still locked) is skipped and counted.
- * A pack some remaining backup still uses is kept whole: the bytes of its other
- * chunks are reported as `bytesUnused` (packs are not rewritten).
+ * - a pack the store refuses to delete (still locked) is skipped and counted;
+ * - nothing is deleted once prune's own lock may have lapsed (a backup may have started);
+ * - packs are never rewritten in a repository with Object Lock.
  */
 import { randomBytes } from 'node:crypto';
 import { RepositoryError } from '../errors.ts';
@@ -23,9 +25,14 @@ import type { Manifest } from './manifest.ts';
 import { ObjectLockedError } from './object-store.ts';
 import { indexKey, readAllIndexes, type ChunkIndex } from './pack-index.ts';
 import { PACK_PREFIX, packIdOfKey } from './pack.ts';
+import { repack, type RepackResult } from './repack.ts';
+import { repackCandidates, type PackUse } from './repack-plan.ts';
 import type { Repository } from './repository.ts';
 import { isEmptyPolicy, selectRetention, type RetentionPolicy } from './retention.ts';
 import { describeStoreError } from './store-errors.ts';
+
+/** Unused share of the stored bytes tolerated before packs are rewritten. */
+export const DEFAULT_MAX_UNUSED = 0.05;
 
 export interface PruneOptions {
   readonly policy: RetentionPolicy;
@@ -38,6 +45,11 @@ export interface PruneOptions {
   readonly backupIds?: ReadonlySet<string>;
   /** Report what would happen; delete nothing. @default false */
   readonly dryRun?: boolean;
+  /**
+   * Fraction of the stored pack bytes left unused before packs are rewritten (0.05: up
+   * to 5 % is tolerated; Infinity: never rewrite). @default 0.05
+   */
+  readonly maxUnused?: number;
   /** @default new Date() */
   readonly now?: Date;
 }
@@ -57,8 +69,18 @@ export interface PruneReport {
   readonly packsLocked: number;
   /** Chunk indexes of removed or crashed backups deleted. */
   readonly indexesDeleted: number;
-  /** Bytes of unreferenced chunks inside packs that are kept for their other chunks. */
+  /** Bytes inside kept packs that no remaining backup uses (their headers included). */
   readonly bytesUnused: number;
+  /** Packs rewritten without their unused chunks, then deleted (dry run: would be). */
+  readonly packsRepacked: number;
+  /** New packs written by the rewrite. */
+  readonly packsWritten: number;
+  /** Bytes of used chunks the rewrite copied. */
+  readonly bytesRepacked: number;
+  /** Why packs over the unused limit were not rewritten (Object Lock, a deferral). */
+  readonly repackSkipped?: string;
+  /** Packs the rewrite left alone (damaged, inconsistent, locked): run verify. */
+  readonly repackWarnings: readonly string[];
   readonly locksRemoved: number;
   /** Leftovers of crashed writes removed (temporary files, abandoned multipart uploads). */
   readonly temporariesRemoved: number;
@@ -86,6 +108,9 @@ export async function prune(repo: Repository, options: PruneOptions): Promise<Pr
     // starts after our lock exists (and waits for it): none can commit unseen meanwhile
     const locks = await readLocks(store);
     const liveBackups = locks.filter((l) => l.lock.kind === 'backup' && isLive(l.lock, new Date()));
+    const otherPrunes = locks.filter(
+      (l) => l.lock.kind === 'prune' && l.key !== lock?.key && isLive(l.lock, new Date()),
+    );
     // 2. read every manifest
     const manifests = new Map<string, Manifest>();
     let unreadable: string | undefined;
@@ -134,6 +159,9 @@ export async function prune(repo: Repository, options: PruneOptions): Promise<Pr
     if (!deferredReason && liveBackups.length > 0) {
       deferredReason = `backup ${liveBackups.map((l) => l.lock.id).join(', ')} in progress`;
     }
+    if (!deferredReason && otherPrunes.length > 0) {
+      deferredReason = `another prune (${otherPrunes.map((l) => l.lock.id).join(', ')}) in progress`;
+    }
     // 4. indexes and packs
     const { indexes, unreadable: badIndexes } = await readAllIndexes(repo.ctx);
     for (const id of manifests.keys()) {
@@ -146,7 +174,11 @@ export async function prune(repo: Repository, options: PruneOptions): Promise<Pr
     const garbageIndexes = [...indexes.keys(), ...badIndexes.keys()].filter((id) => !manifests.has(id));
     let indexesDeleted = 0;
     let packsLocked = 0;
-    const keptIndexes: ChunkIndex[] = [...manifests.keys()].flatMap((id) => indexes.get(id) ?? []);
+    const keptIndexes = new Map<string, ChunkIndex>();
+    for (const id of manifests.keys()) {
+      const index = indexes.get(id);
+      if (index) keptIndexes.set(id, index);
+    }
     if (!deferredReason && !dryRun) {
       for (const id of garbageIndexes) {
         try {
@@ -158,30 +190,30 @@ export async function prune(repo: Repository, options: PruneOptions): Promise<Pr
           // it stays, so the packs it names must too (unless it is unreadable: then it
           // names nothing a backup can use)
           const kept = indexes.get(id);
-          if (kept) keptIndexes.push(kept);
+          if (kept) keptIndexes.set(id, kept);
         }
       }
     }
-    // which packs are named, and how many of their bytes the named chunks use
-    const usedBytes = new Map<string, number>();
-    const counted = new Set<string>();
-    for (const index of keptIndexes) {
+    // which packs are named, and which of their chunks the named locations use
+    const used = new Map<string, Map<number, number>>();
+    for (const index of keptIndexes.values()) {
       for (const at of index.values()) {
-        const place = `${at.pack}:${at.offset}`;
-        if (counted.has(place)) continue;
-        counted.add(place);
-        usedBytes.set(at.pack, (usedBytes.get(at.pack) ?? 0) + at.length);
+        let inPack = used.get(at.pack);
+        if (!inPack) used.set(at.pack, (inPack = new Map<number, number>()));
+        inPack.set(at.offset, at.length);
       }
     }
     const garbage: { key: string; size: number }[] = [];
-    let bytesUnused = 0;
+    const uses: PackUse[] = [];
     for await (const info of store.list(PACK_PREFIX)) {
       const pack = packIdOfKey(info.key);
       if (pack === undefined) continue;
-      const used = usedBytes.get(pack);
-      if (used === undefined) garbage.push({ key: info.key, size: info.size });
-      else bytesUnused += Math.max(0, info.size - used);
+      const inPack = used.get(pack);
+      if (inPack === undefined) garbage.push({ key: info.key, size: info.size });
+      else uses.push({ id: pack, size: info.size, used: inPack });
     }
+    // a backup may have started if our lock lapsed: then delete nothing
+    if (!deferredReason && lock && !lock.fresh) deferredReason = 'the prune lock lapsed (storage too slow)';
     let packsDeleted = 0;
     let bytesFreed = 0;
     if (!deferredReason && !dryRun) {
@@ -203,7 +235,34 @@ export async function prune(repo: Repository, options: PruneOptions): Promise<Pr
       }
       await Promise.all(pending);
     }
-    // 5. locks and half-written objects of crashed processes (older than a lock's life,
+    // 5. rewrite packs used only in part
+    const maxUnused = options.maxUnused ?? DEFAULT_MAX_UNUSED;
+    const skip =
+      repo.ctx.config.lock !== null
+        ? 'the repository has Object Lock: packs are never rewritten'
+        : deferredReason;
+    let rewrite: RepackResult;
+    let repackSkipped: string | undefined;
+    if (skip === undefined) {
+      rewrite = await repack(repo.ctx, uses, keptIndexes, {
+        maxUnused,
+        dryRun,
+        stillExclusive: () => lock?.fresh ?? false,
+      });
+      bytesFreed += rewrite.bytesFreed;
+    } else {
+      const over = repackCandidates(uses, maxUnused);
+      if (over.ordered.length > 0) repackSkipped = skip;
+      rewrite = {
+        packsRepacked: 0,
+        packsWritten: 0,
+        bytesRepacked: 0,
+        bytesFreed: 0,
+        bytesUnused: over.unused,
+        warnings: [],
+      };
+    }
+    // 6. locks and half-written objects of crashed processes (older than a lock's life,
     // so no live writer can still be working on them)
     let locksRemoved = 0;
     let temporariesRemoved = 0;
@@ -228,7 +287,12 @@ export async function prune(repo: Repository, options: PruneOptions): Promise<Pr
       ...(deferredReason ? { deferredReason } : {}),
       packsLocked,
       indexesDeleted,
-      bytesUnused,
+      bytesUnused: rewrite.bytesUnused,
+      packsRepacked: rewrite.packsRepacked,
+      packsWritten: rewrite.packsWritten,
+      bytesRepacked: rewrite.bytesRepacked,
+      ...(repackSkipped !== undefined && { repackSkipped }),
+      repackWarnings: rewrite.warnings,
       locksRemoved,
       temporariesRemoved,
     };

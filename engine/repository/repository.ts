@@ -31,7 +31,7 @@ import { NotFoundError, type LockMode, type ObjectStore } from './object-store.t
 import { defaultSealThreads } from './seal-pool.ts';
 import { prune, type PruneOptions, type PruneReport } from './prune.ts';
 import { DEFAULT_PACK_BYTES } from './pack.ts';
-import { readIndex, type ChunkIndex } from './pack-index.ts';
+import { IndexView } from './index-view.ts';
 import { describeStoreError } from './store-errors.ts';
 
 export interface InitOptions {
@@ -383,7 +383,7 @@ export class Repository {
   async openArtifact(backupId: string, member: string, name: string): Promise<Readable> {
     const manifest = await this.readManifest(backupId);
     const artifact = Repository.findArtifact(manifest, member, name);
-    return artifactStream(this.ctx, backupId, artifact, await readIndex(this.ctx, backupId));
+    return artifactStream(this.ctx, backupId, artifact, await IndexView.read(this.ctx, backupId));
   }
 
   /** What an adapter's `load` reads from: the artifacts of one member. */
@@ -393,7 +393,7 @@ export class Repository {
     if (artifacts.length === 0 && !manifest.members.some((m) => m.name === member)) {
       throw new RepositoryError(`backup ${backupId} has no member ${member}`, { backupId });
     }
-    const index = await readIndex(this.ctx, backupId);
+    const index = await IndexView.read(this.ctx, backupId);
     return {
       list: () => Promise.resolve(artifacts.map((a) => a.name)),
       open: (name) =>
@@ -415,10 +415,10 @@ export class Repository {
     const limit = options.concurrency ?? 4;
     for (const current of ids) {
       let manifest: Manifest;
-      let index: ChunkIndex;
+      let index: IndexView;
       try {
         manifest = await this.readManifest(current);
-        index = await readIndex(this.ctx, current);
+        index = await IndexView.read(this.ctx, current);
       } catch (error) {
         errors.push(
           error instanceof RepositoryError
@@ -436,7 +436,7 @@ export class Repository {
           const seenAt = at ? `${id}@${at.pack}:${at.offset}` : id;
           if (checked.has(seenAt)) continue;
           checked.add(seenAt);
-          const p = readChunk(this.ctx, where, id, size, at)
+          const p = readChunk(this.ctx, where, id, size, index)
             .then(() => {
               chunks++;
               bytes += size;

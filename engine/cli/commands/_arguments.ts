@@ -4,6 +4,7 @@ import { parseDuration } from '../../blueprint/duration.ts';
 import { UsageError } from '../../errors.ts';
 import { parseDbArgument } from '../../model/index.ts';
 import { redactUrl } from '../../redact.ts';
+import { parseMaxUnused } from '../../repository/repack-plan.ts';
 
 /** A repeatable option: each occurrence appends. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -12,6 +13,15 @@ export const collect = (value: string, previous: string[] = []): string[] => [..
 export function duration(value: string): number {
   try {
     return parseDuration(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+/** `--max-unused`: a percentage or "unlimited", as a fraction. */
+export function maxUnused(value: string): number {
+  try {
+    return parseMaxUnused(value);
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }

@@ -7,7 +7,8 @@ import {
   DEFAULT_MIN_AGE_MS,
   volumeSnapshotApi,
 } from '../../kube/volume-snapshots/index.ts';
-import { duration } from './_arguments.ts';
+import { DEFAULT_MAX_UNUSED } from '../../repository/prune.ts';
+import { duration, maxUnused } from './_arguments.ts';
 import {
   humanBytes,
   count,
@@ -26,6 +27,7 @@ interface PruneFlags extends RepositoryFlags {
   readonly keepYearly?: number;
   readonly app?: string;
   readonly dryRun?: boolean;
+  readonly maxUnused: number;
   readonly volumeSnapshots?: string;
   readonly volumeSnapshotsMinAge?: number;
   readonly output: 'table' | 'json';
@@ -46,6 +48,12 @@ export function registerPrune(program: Command): void {
       .option('--keep-yearly <n>', 'keep the newest backup of each of the last N years', count)
       .option('--app <name>', 'only apply the policy to this application')
       .option('--dry-run', 'show what would be removed, delete nothing')
+      .option(
+        '--max-unused <percent>',
+        'rewrite packs that remaining backups use only in part once more than this share of the stored bytes is unused ("unlimited": never)',
+        maxUnused,
+        DEFAULT_MAX_UNUSED,
+      )
       .option(
         '--volume-snapshots <namespace>',
         "then delete this repository's VolumeSnapshots in <namespace> whose backups are pruned or never committed (freeze-snapshot; uses the kubeconfig)",
@@ -74,6 +82,7 @@ export function registerPrune(program: Command): void {
       policy,
       ...(flags.app !== undefined ? { app: flags.app } : {}),
       dryRun: flags.dryRun === true,
+      maxUnused: flags.maxUnused,
     });
     const snapshots =
       flags.volumeSnapshots === undefined
@@ -103,10 +112,14 @@ export function registerPrune(program: Command): void {
           ? `, ${report.packsDeferred} unreferenced pack(s) left${report.deferredReason ? ` (${report.deferredReason})` : ''}`
           : '') +
         (report.packsLocked > 0 ? `, ${report.packsLocked} still locked` : '') +
+        (report.packsRepacked > 0
+          ? `, ${report.packsRepacked} pack(s) ${flags.dryRun ? 'would be ' : ''}rewritten without their unused chunks (${humanBytes(report.bytesRepacked)} copied)`
+          : '') +
         (report.bytesUnused > 0
-          ? `, ${humanBytes(report.bytesUnused)} unused inside packs still in use`
+          ? `, ${humanBytes(report.bytesUnused)} unused inside packs still in use${report.repackSkipped ? ` (not rewritten: ${report.repackSkipped})` : ''}`
           : '') +
         '\n',
     );
+    for (const warning of report.repackWarnings) process.stderr.write(`warning: ${warning}\n`);
   });
 }

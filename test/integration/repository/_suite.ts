@@ -3,8 +3,9 @@
  * `s3.test.ts` run it against a directory and a real S3 server.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RepositoryError } from '../../../engine/errors.ts';
@@ -308,6 +309,213 @@ export function repositorySuite(backend: SuiteBackend): void {
       const w = await repo.startBackup({ app: 'shop' });
       expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
       await w.abort();
+    });
+
+    describe('repack', () => {
+      const SEGMENT = 256 * 1024;
+      const cache = new Map<number, Buffer>();
+      /** 256 KiB of hex text from a seed (compresses ~2×), made once. */
+      const segment = (seed: number): Buffer => {
+        let bytes = cache.get(seed);
+        if (!bytes) {
+          const lines: string[] = [];
+          for (let i = 0; i < SEGMENT / 64; i++)
+            lines.push(createHash('sha256').update(`${seed}:${i}`).digest('hex'));
+          cache.set(seed, (bytes = Buffer.from(lines.join(''), 'latin1')));
+        }
+        return bytes;
+      };
+      /** Segments, one seed each, as one stream. */
+      const segments = (seeds: readonly number[]): Readable =>
+        Readable.from(
+          seeds.map((seed) => Buffer.from(segment(seed))),
+          { objectMode: false, highWaterMark: 1 },
+        );
+      const segmentsDigest = (seeds: readonly number[]): Promise<{ sha256: string; bytes: number }> =>
+        streamDigest(segments(seeds));
+      const ALL = [30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41];
+      const KEPT = [30, 32, 34, 36, 38, 40];
+
+      /**
+       * Backup "old" stores ALL in small packs of small chunks (each pack mixes kept and
+       * dropped segments); backup "kept" reuses the even segments. Dropping "old" leaves
+       * its packs used in part.
+       */
+      async function mixedPacks(): Promise<{ store: ObjectStore; repo: Repository; kept: string }> {
+        const store = await backend.makeStore();
+        await Repository.init(store, {
+          key: KEY,
+          chunker: { min: 8 * 1024, avg: 16 * 1024, max: 64 * 1024 },
+        });
+        const repo = await Repository.open(store, { key: KEY, packBytes: 128 * 1024 });
+        const old = await repo.startBackup({ app: 'shop' });
+        await old.put('dump', segments(ALL));
+        await old.commit();
+        const kept = await repo.startBackup({ app: 'shop' });
+        await kept.put('dump', segments(KEPT));
+        await kept.commit();
+        expect(kept.stats.newChunks).toBeLessThan(old.stats.newChunks / 4);
+        return { store, repo, kept: kept.backupId };
+      }
+
+      async function storedBytes(store: ObjectStore): Promise<number> {
+        let n = 0;
+        for await (const info of store.list('packs/')) n += info.size;
+        return n;
+      }
+
+      async function indexedPacks(repo: Repository, backupId: string): Promise<string[]> {
+        const packs = new Set(
+          [...(await readIndex(repo.ctx, backupId)).values()].map((at) => packKey(at.pack)),
+        );
+        return [...packs].sort();
+      }
+
+      it('rewrites packs used in part: the kept backup reads back, the dead bytes go, a second prune rewrites nothing', async () => {
+        const { store, repo, kept } = await mixedPacks();
+        const before = await storedBytes(store);
+        const dry = await repo.prune({ policy: { keepLast: 1 }, dryRun: true, maxUnused: 0 });
+        expect(dry.packsRepacked).toBeGreaterThan(2);
+        expect(await storedBytes(store)).toBe(before);
+        // with the default limit nothing is rewritten only while the dead bytes are under 5 %
+        const report = await repo.prune({ policy: { keepLast: 1 }, maxUnused: 0 });
+        expect(report.removed).toHaveLength(1);
+        expect(report.packsRepacked).toBe(dry.packsRepacked);
+        expect(report.packsWritten).toBeGreaterThan(0);
+        expect(report.repackWarnings).toEqual([]);
+        expect(report.repackSkipped).toBeUndefined();
+        const after = await storedBytes(store);
+        // half the data was dropped: well over a third of the bytes must be gone
+        expect(after).toBeLessThan(before * 0.65);
+        expect(report.bytesFreed).toBeGreaterThan(0);
+        expect(await streamDigest(await repo.openArtifact(kept, 'shop', 'dump'))).toEqual(
+          await segmentsDigest(KEPT),
+        );
+        expect((await repo.verify()).errors).toEqual([]);
+        // only packs the kept index names are left
+        expect(await packKeys(store)).toEqual(await indexedPacks(repo, kept));
+        // a pack's header is not dead: nothing left to rewrite, not even with a zero limit
+        const again = await repo.prune({ policy: { keepLast: 1 }, maxUnused: 0 });
+        expect(again.packsRepacked).toBe(0);
+        expect(again.packsWritten).toBe(0);
+        expect(await storedBytes(store)).toBe(after);
+      });
+
+      it('the unused limit: "unlimited" never rewrites, and reports what stays unused', async () => {
+        const { store, repo } = await mixedPacks();
+        const report = await repo.prune({ policy: { keepLast: 1 }, maxUnused: Infinity });
+        expect(report.packsRepacked).toBe(0);
+        expect(report.bytesUnused).toBeGreaterThan(0);
+        const held = await storedBytes(store);
+        const limited = await repo.prune({ policy: { keepLast: 1 }, maxUnused: 0.05 });
+        expect(limited.packsRepacked).toBeGreaterThan(0);
+        expect(limited.bytesUnused).toBeLessThanOrEqual(0.05 * held);
+        expect(await storedBytes(store)).toBeLessThan(held);
+      });
+
+      it('a restore reading while prune rewrites its packs finds its chunks in the new packs', async () => {
+        const { store, repo, kept } = await mixedPacks();
+        const original = new Set(await indexedPacks(repo, kept));
+        const stream = await repo.openArtifact(kept, 'shop', 'dump');
+        const pieces: Buffer[] = [];
+        const reading = stream[Symbol.asyncIterator]();
+        const first = await reading.next();
+        if (!first.done) pieces.push(first.value as Buffer);
+        const report = await repo.prune({ policy: { keepLast: 1 }, maxUnused: 0 });
+        expect(report.packsRepacked).toBeGreaterThan(0);
+        // packs the reader's index named are gone
+        const now = new Set(await packKeys(store));
+        expect([...original].filter((key) => !now.has(key)).length).toBeGreaterThan(0);
+        for (let next = await reading.next(); !next.done; next = await reading.next())
+          pieces.push(next.value as Buffer);
+        const back = Buffer.concat(pieces);
+        expect({ sha256: createHash('sha256').update(back).digest('hex'), bytes: back.length }).toEqual(
+          await segmentsDigest(KEPT),
+        );
+      });
+
+      it('a damaged chunk stops the rewrite of its pack only: the pack stays for verify to name', async () => {
+        const { store, repo, kept } = await mixedPacks();
+        const keptIndex = await readIndex(repo.ctx, kept);
+        const [oldId] = (await repo.list()).map((b) => b.backupId);
+        // a chunk the kept backup uses inside a pack of the dropped backup that also
+        // holds chunks only the dropped one uses (a pack due for rewriting)
+        const byPack = new Map<string, string[]>();
+        for (const [id, at] of await readIndex(repo.ctx, oldId ?? ''))
+          byPack.set(at.pack, [...(byPack.get(at.pack) ?? []), id]);
+        const mixed = [...byPack.values()].find(
+          (ids) => ids.some((id) => keptIndex.has(id)) && ids.some((id) => !keptIndex.has(id)),
+        );
+        const sharedId = mixed?.find((id) => keptIndex.has(id));
+        const at = sharedId === undefined ? undefined : keptIndex.get(sharedId);
+        if (sharedId === undefined || !at) throw new Error('no chunk shared inside a mixed pack');
+        const shared = { id: sharedId, at };
+        const place = { key: packKey(shared.at.pack), offset: shared.at.offset, length: shared.at.length };
+        await damageChunk(store, place, 40);
+        const report = await repo.prune({ policy: { keepLast: 1 }, maxUnused: 0 });
+        expect(report.repackWarnings.join('\n')).toContain(`chunk ${shared.id}`);
+        expect(await store.head(place.key)).toBeDefined();
+        const verify = await repo.verify();
+        expect(verify.errors.map((e) => e.chunk)).toEqual([shared.id]);
+      });
+
+      it('another prune in progress: nothing is deleted or rewritten', async () => {
+        const { store, repo } = await mixedPacks();
+        const other = await HeldLock.acquire(store, 'prune', 'other', 60_000);
+        try {
+          const before = await packKeys(store);
+          const report = await repo.prune({ policy: { keepLast: 1 }, maxUnused: 0 });
+          expect(report.removed).toHaveLength(1);
+          expect(report.deferredReason).toMatch(/another prune \(other\) in progress/);
+          expect(report.packsRepacked).toBe(0);
+          expect(report.repackSkipped).toMatch(/another prune/);
+          expect(await packKeys(store)).toEqual(before);
+        } finally {
+          await other.release();
+        }
+      });
+
+      it('a rewrite that fails half way leaves every backup readable, and the next prune finishes it', async () => {
+        const { store, repo, kept } = await mixedPacks();
+        // a second kept backup, so two indexes need rewriting; the second rewrite fails
+        const also = await repo.startBackup({ app: 'other' });
+        await also.put('dump', segments([31, 33]));
+        await also.commit();
+        let indexPuts = 0;
+        const failing = new Proxy(store, {
+          get(target, key) {
+            const value: unknown = Reflect.get(target, key, target);
+            if (key === 'put') {
+              return (k: string, ...rest: unknown[]) => {
+                if (k.startsWith('index/') && ++indexPuts === 2)
+                  return Promise.reject(new Error('injected failure'));
+                return (value as (...a: unknown[]) => Promise<void>).call(target, k, ...rest);
+              };
+            }
+            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+          },
+        });
+        const pruner = await Repository.open(failing, { key: KEY, packBytes: 128 * 1024 });
+        await expect(pruner.prune({ policy: { keepLast: 1 }, app: 'shop', maxUnused: 0 })).rejects.toThrow(
+          /injected failure/,
+        );
+        expect(indexPuts).toBe(2);
+        expect(await streamDigest(await repo.openArtifact(kept, 'shop', 'dump'))).toEqual(
+          await segmentsDigest(KEPT),
+        );
+        expect(await streamDigest(await repo.openArtifact(also.backupId, 'other', 'dump'))).toEqual(
+          await segmentsDigest([31, 33]),
+        );
+        expect((await repo.verify()).errors).toEqual([]);
+        const report = await repo.prune({ policy: { keepLast: 1 }, app: 'shop', maxUnused: 0 });
+        expect(report.packsRepacked).toBeGreaterThan(0);
+        expect((await repo.verify()).errors).toEqual([]);
+        const named = new Set([
+          ...(await indexedPacks(repo, kept)),
+          ...(await indexedPacks(repo, also.backupId)),
+        ]);
+        expect(await packKeys(store)).toEqual([...named].sort());
+      });
     });
 
     it('a killed backup process leaves no visible backup, and prune removes its orphans', async () => {

@@ -69,6 +69,19 @@ describe('lifeboat repo/list/verify/prune CLI (local directory)', () => {
     expect(missing.stderr).toMatch(/is encrypted: give its key with --key-file PATH or LIFEBOAT_REPO_KEY\n$/);
 
     expect((await cli(['prune', '--repo', url, '--key-file', keyFile])).code).toBe(2);
+    const badLimit = await cli([
+      'prune',
+      '--repo',
+      url,
+      '--key-file',
+      keyFile,
+      '--keep-last',
+      '1',
+      '--max-unused',
+      '7x',
+    ]);
+    expect(badLimit.code).toBe(2);
+    expect(badLimit.stderr).toMatch(/--max-unused.*not "7x"/);
     const pruned = await cli([
       'prune',
       '--repo',
@@ -77,10 +90,15 @@ describe('lifeboat repo/list/verify/prune CLI (local directory)', () => {
       keyFile,
       '--keep-last',
       '1',
+      '--max-unused',
+      '0%',
       '-o',
       'json',
     ]);
     expect(pruned.code).toBe(0);
+    const prunedReport = JSON.parse(pruned.stdout) as { packsRepacked: unknown; repackWarnings: unknown };
+    expect(typeof prunedReport.packsRepacked).toBe('number');
+    expect(prunedReport.repackWarnings).toEqual([]);
     // Which backups go matters, not the order they are reported in.
     expect([...(JSON.parse(pruned.stdout) as { removed: string[] }).removed].sort()).toEqual(
       ids.slice(0, 2).sort(),

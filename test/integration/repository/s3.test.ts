@@ -78,6 +78,37 @@ describe('S3 object lock and multipart', () => {
     expect((await repo.verify()).errors).toEqual([]);
   });
 
+  it('with Object Lock, packs used in part are never rewritten, and prune says so', async () => {
+    const store = fresh(server.lockedBucket);
+    await Repository.init(store, {
+      key,
+      lock: { mode: 'GOVERNANCE', days: 1 },
+      chunker: { min: 8 * 1024, avg: 16 * 1024, max: 64 * 1024 },
+    });
+    const repo = await Repository.open(store, { key, packBytes: 128 * 1024 });
+    // retention of 2 s: the old backup can be pruned in this test
+    const old = await repo.startBackup({ app: 'shop', retainUntil: new Date(Date.now() + 2000) });
+    await old.put('a', dataStream({ bytes: MiB, seed: 50 }));
+    await old.put('b', dataStream({ bytes: MiB, seed: 51 }));
+    await old.commit();
+    const kept = await repo.startBackup({ app: 'shop' });
+    await kept.put('a', dataStream({ bytes: MiB, seed: 50 }));
+    await kept.commit();
+    expect(kept.stats.newChunks).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const report = await repo.prune({ policy: { keepLast: 1 }, maxUnused: 0 });
+    expect(report.removed).toEqual([old.backupId]);
+    expect(report.packsRepacked).toBe(0);
+    expect(report.packsWritten).toBe(0);
+    expect(report.repackSkipped).toMatch(/Object Lock/);
+    // the pack where "a" ends and "b" begins is used in part
+    expect(report.bytesUnused).toBeGreaterThan(10_000);
+    expect((await streamDigest(await repo.openArtifact(kept.backupId, 'shop', 'a'))).sha256).toBe(
+      dataDigest({ bytes: MiB, seed: 50 }),
+    );
+    expect((await repo.verify()).errors).toEqual([]);
+  });
+
   it('streams go up as multipart uploads (with retention) and read back intact', async () => {
     const store = fresh(server.lockedBucket);
     const bytes = 20 * MiB + 123; // 3 parts of 8 MiB
