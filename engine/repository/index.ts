@@ -31,3 +31,4 @@ export {
   type RetentionDecision,
 } from './retention.ts';
 export type { PruneOptions, PruneReport } from './prune.ts';
+export type { RepairReport } from './repair-index.ts';

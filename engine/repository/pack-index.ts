@@ -74,7 +74,7 @@ export async function readIndex(ctx: RepositoryContext, backupId: string): Promi
   } catch (error) {
     if (error instanceof NotFoundError)
       throw new RepositoryError(
-        `backup ${backupId}: its chunk index is missing`,
+        `backup ${backupId}: its chunk index is missing (run: lifeboat repo repair-index)`,
         { backupId },
         { cause: error },
       );

@@ -167,9 +167,9 @@ export async function prune(repo: Repository, options: PruneOptions): Promise<Pr
     for (const id of manifests.keys()) {
       if (deferredReason) break;
       const bad = badIndexes.get(id);
-      if (bad) deferredReason = bad.message;
+      if (bad) deferredReason = `${bad.message} (run: lifeboat repo repair-index)`;
       else if (!indexes.has(id))
-        deferredReason = `backup ${id} has no chunk index (run: lifeboat verify ${id})`;
+        deferredReason = `backup ${id} has no chunk index (run: lifeboat repo repair-index)`;
     }
     const garbageIndexes = [...indexes.keys(), ...badIndexes.keys()].filter((id) => !manifests.has(id));
     let indexesDeleted = 0;

@@ -30,6 +30,7 @@ import { isBackupId, parseManifest, type Manifest, type ManifestArtifact } from 
 import { NotFoundError, type LockMode, type ObjectStore } from './object-store.ts';
 import { defaultSealThreads } from './seal-pool.ts';
 import { prune, type PruneOptions, type PruneReport } from './prune.ts';
+import { repairIndexes, type RepairReport } from './repair-index.ts';
 import { DEFAULT_PACK_BYTES } from './pack.ts';
 import { IndexView } from './index-view.ts';
 import { describeStoreError } from './store-errors.ts';
@@ -456,6 +457,11 @@ export class Repository {
       }
     }
     return { backups: ids.length, chunks, bytes, errors };
+  }
+
+  /** Rebuild missing or untrustworthy chunk indexes from the packs' headers (repair-index.ts). */
+  repairIndexes(options: { readonly dryRun?: boolean } = {}): Promise<RepairReport> {
+    return repairIndexes(this, options);
   }
 
   /** Apply a retention policy and collect garbage; see prune.ts for the safety rules. */

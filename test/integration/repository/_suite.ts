@@ -311,6 +311,65 @@ export function repositorySuite(backend: SuiteBackend): void {
       await w.abort();
     });
 
+    it('repair-index rebuilds a missing or damaged index from pack headers; a backup missing chunks is reported, not rebuilt', async () => {
+      const { store, repo } = await freshRepo(backend);
+      const ids: string[] = [];
+      for (const seed of [60, 61, 62]) {
+        const w = await repo.startBackup({ app: 'shop' });
+        await w.put('dump', dataStream({ bytes: 2 * MiB, seed }));
+        await w.commit();
+        ids.push(w.backupId);
+      }
+      const [first = '', second = '', third = ''] = ids;
+      expect((await repo.repairIndexes()).broken).toEqual([]);
+      // one index gone, one altered
+      await store.delete(`index/${first}`);
+      const altered = await store.get(`index/${second}`);
+      altered.writeUInt8(altered.readUInt8(40) ^ 1, 40);
+      await store.put(`index/${second}`, [altered]);
+      await expect(repo.openArtifact(first, 'shop', 'dump')).rejects.toThrow(
+        /chunk index is missing \(run: lifeboat repo repair-index\)/,
+      );
+      expect((await repo.prune({ policy: { keepLast: 5 } })).deferredReason).toMatch(/repair-index/);
+      // a backup in progress: refused (its packs may not be durable yet)
+      const running = await repo.startBackup({ app: 'other' });
+      await expect(repo.repairIndexes()).rejects.toThrow(/backup .* is in progress/);
+      await running.abort();
+      const dry = await repo.repairIndexes({ dryRun: true });
+      const both = [first, second].sort();
+      expect(dry.repaired).toEqual(both);
+      expect(await store.head(`index/${first}`)).toBeUndefined();
+      const report = await repo.repairIndexes();
+      expect(report).toMatchObject({
+        broken: both,
+        repaired: both,
+        incomplete: [],
+        locked: [],
+      });
+      for (const [id, seed] of [
+        [first, 60],
+        [second, 61],
+      ] as const) {
+        expect(await streamDigest(await repo.openArtifact(id, 'shop', 'dump'))).toEqual({
+          sha256: dataDigest({ bytes: 2 * MiB, seed }),
+          bytes: 2 * MiB,
+        });
+      }
+      expect((await repo.verify()).errors).toEqual([]);
+      expect((await repo.prune({ policy: { keepLast: 5 } })).deferredReason).toBeUndefined();
+      // the third backup loses its index and its pack: nothing to rebuild from
+      const chunk = (await repo.readManifest(third)).artifacts[0]?.chunks[0]?.[0] ?? '';
+      const place = await chunkPlace(repo, third, chunk);
+      await store.delete(`index/${third}`);
+      await store.delete(place.key);
+      const lost = await repo.repairIndexes();
+      expect(lost.repaired).toEqual([]);
+      expect(lost.incomplete).toHaveLength(1);
+      expect(lost.incomplete[0]?.backupId).toBe(third);
+      expect(lost.incomplete[0]?.missingChunks).toBeGreaterThan(0);
+      expect(await store.head(`index/${third}`)).toBeUndefined();
+    });
+
     describe('repack', () => {
       const SEGMENT = 256 * 1024;
       const cache = new Map<number, Buffer>();

@@ -121,6 +121,23 @@ describe('lifeboat repo/list/verify/prune CLI (local directory)', () => {
     );
   });
 
+  it('repo repair-index rebuilds a deleted index', async () => {
+    const store = new LocalStore(join(dir, 'repo'));
+    const repo = await Repository.open(store, { key: Buffer.from('cli-test-key-0123456789abcdef') });
+    const [last] = await repo.listIds();
+    await store.delete(`index/${last ?? ''}`);
+    const listed = await cli(['export', last ?? '', 'shop', '--repo', url, '--key-file', keyFile]);
+    expect(listed.code).toBe(1);
+    expect(listed.stderr).toMatch(/chunk index is missing \(run: lifeboat repo repair-index\)/);
+    const repaired = await cli(['repo', 'repair-index', '--repo', url, '--key-file', keyFile]);
+    expect(repaired).toMatchObject({ code: 0 });
+    expect(repaired.stdout).toContain(`rebuilt  index of ${last ?? ''}\n`);
+    expect(repaired.stdout).toMatch(/^ok: 1 broken index\(es\), 1 rebuilt, \d+ pack header\(s\) read$/m);
+    const again = await cli(['repo', 'repair-index', '--repo', url, '--key-file', keyFile, '-o', 'json']);
+    expect(again.code).toBe(0);
+    expect((JSON.parse(again.stdout) as { broken: unknown }).broken).toEqual([]);
+  });
+
   it('an unencrypted init warns loudly', async () => {
     const res = await cli(['repo', 'init', '--repo', join(dir, 'plain')]);
     expect(res.code).toBe(0);
