@@ -1,6 +1,6 @@
 /**
  * Benchmark: the same generated, dump-like 2 GiB stream written by
- * `lifeboat backup --stdin` (the shipped command: zstd + AES-256-GCM + dedup into a
+ * `lifeboat backup --stdin` (the shipped command, compiled as installed: zstd + AES-256-GCM + dedup into a
  * local repository) and by `restic backup --stdin` (local repository), in one run.
  * Both read the stream from a pipe fed by this process. Prints throughput, ratio,
  * bytes stored, peak RSS (each tool measured alone in its own process by
@@ -12,17 +12,16 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { LocalStore, Repository } from '../engine/repository/index.ts';
 import { realisticBlocks } from './repo-data.ts';
+import { builtCli } from './_built-cli.ts';
 import { benchNodeFlags } from './_node-flags.ts';
 
 const BYTES = Number(process.env.BENCH_BYTES ?? 2 * 1024 ** 3);
 const SEED = Number(process.env.BENCH_SEED ?? 42);
 const MB = 1e6;
-const here = dirname(fileURLToPath(import.meta.url));
 
 interface Run {
   seconds: number;
@@ -89,7 +88,7 @@ try {
   const lbEnv = { LIFEBOAT_REPO_KEY: key };
   const child = [
     ...benchNodeFlags(),
-    join(here, '..', 'engine', 'cli', 'main.ts'),
+    builtCli(),
     'backup',
     '--stdin',
     'dump.sql',
