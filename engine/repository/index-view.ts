@@ -3,6 +3,7 @@
  * restore, export or verify runs (repack.ts): it rewrites every index before it deletes
  * a pack, so a reader that finds a pack gone re-reads the index once and looks again.
  */
+import { RepositoryError } from '../errors.ts';
 import type { RepositoryContext } from './context.ts';
 import { readIndex, type ChunkIndex } from './pack-index.ts';
 import type { ChunkLocation } from './pack.ts';
@@ -40,7 +41,13 @@ export class IndexView {
     const reading = (this.#reading ??= readIndex(this.#ctx, this.backupId).finally(() => {
       this.#reading = undefined;
     }));
-    this.#index = await reading;
+    try {
+      this.#index = await reading;
+    } catch (error) {
+      // the backup itself is gone (pruned) or its index unreadable: the pack is just missing
+      if (error instanceof RepositoryError) return undefined;
+      throw error;
+    }
     return moved(this.#index.get(chunkId));
   }
 }
