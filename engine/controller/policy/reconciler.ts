@@ -289,8 +289,13 @@ export function createPolicyReconciler(options: PolicyReconcilerOptions = {}): R
                 `application ${application}: kept ${report.kept.length}, removed ${report.removed.length} backup(s)` +
                   (report.removed.length > 0 ? ` (${report.removed.join(', ')})` : '') +
                   (report.retained.length > 0 ? `, ${report.retained.length} still object-locked` : '') +
+                  (report.packsRepacked > 0
+                    ? `, ${report.packsRepacked} pack(s) rewritten without unused chunks`
+                    : '') +
                   (report.deferredReason ? `; pack cleanup deferred: ${report.deferredReason}` : ''),
               );
+              for (const warning of report.repackWarnings)
+                await event('Warning', 'PackNotRewritten', warning);
             }
             if (policy.spec.strategy === 'freeze-snapshot') {
               await collectSnapshots(repository, key.namespace, event, ctx);
