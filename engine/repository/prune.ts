@@ -50,6 +50,8 @@ export interface PruneOptions {
    * to 5 % is tolerated; Infinity: never rewrite). @default 0.05
    */
   readonly maxUnused?: number;
+  /** Progress of the pack rewrite: bytes of the packs being rewritten read so far, of `total`. */
+  readonly onRepack?: (read: number, total: number) => void;
   /** @default new Date() */
   readonly now?: Date;
 }
@@ -248,6 +250,7 @@ export async function prune(repo: Repository, options: PruneOptions): Promise<Pr
         maxUnused,
         dryRun,
         stillExclusive: () => lock?.fresh ?? false,
+        ...(options.onRepack && { onProgress: options.onRepack }),
       });
       bytesFreed += rewrite.bytesFreed;
     } else {

@@ -32,6 +32,8 @@ export interface RepackOptions {
   readonly dryRun: boolean;
   /** Checked before any pack is deleted: false when the prune lock may have lapsed. */
   readonly stillExclusive: () => boolean;
+  /** Progress of the copy: bytes of the chosen packs read so far, of `total`. */
+  readonly onProgress?: (read: number, total: number) => void;
 }
 
 export interface RepackResult {
@@ -75,7 +77,7 @@ export async function repack(
     };
   }
   // 1. copy
-  const copied = await copyUsedChunks(ctx, chosen, warnings);
+  const copied = await copyUsedChunks(ctx, chosen, warnings, options.onProgress);
   const done = chosen.filter((c) => copied.packs.has(c.use.id));
   const unchanged = {
     packsRepacked: 0,
@@ -190,6 +192,7 @@ async function copyUsedChunks(
   ctx: RepositoryContext,
   chosen: readonly Chosen[],
   warnings: string[],
+  onProgress?: (read: number, total: number) => void,
 ): Promise<Copied> {
   const writer = new PackWriter({
     store: ctx.store,
@@ -202,6 +205,8 @@ async function copyUsedChunks(
   /** chunk id → new location: a chunk stored twice (two backups at once) is kept once */
   const byId = new Map<string, ChunkLocation>();
   let bytes = 0;
+  const total = chosen.reduce((n, c) => n + c.use.size, 0);
+  let read = 0;
   try {
     for (const { use } of chosen) {
       const pack = await ctx.store.get(packKey(use.id));
@@ -222,6 +227,8 @@ async function copyUsedChunks(
         warnings.push(`${error.message}; not rewritten (run: lifeboat verify --all)`);
       } finally {
         releaseMemory(pack);
+        read += use.size;
+        onProgress?.(read, total);
       }
     }
     const written = await writer.finish();

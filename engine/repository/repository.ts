@@ -407,7 +407,14 @@ export class Repository {
    * Re-read and check every chunk of one backup (or of all when `backupId` is undefined). A chunk shared by
    * several backups is read once. Collects every error instead of stopping.
    */
-  async verify(backupId?: string, options: { concurrency?: number } = {}): Promise<VerifyReport> {
+  async verify(
+    backupId?: string,
+    options: {
+      concurrency?: number;
+      /** Called with each chunk's size once it is checked (progress). */
+      onChunk?: (bytes: number) => void;
+    } = {},
+  ): Promise<VerifyReport> {
     const ids = backupId === undefined ? await this.listIds() : [backupId];
     const errors: RepositoryError[] = [];
     const checked = new Set<string>();
@@ -441,6 +448,7 @@ export class Repository {
             .then(() => {
               chunks++;
               bytes += size;
+              options.onChunk?.(size);
             })
             .catch((error: unknown) => {
               errors.push(

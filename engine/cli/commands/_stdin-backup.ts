@@ -14,6 +14,7 @@ import type { Repository } from '../../repository/index.ts';
 import { readFd } from '../../repository/fd-reader.ts';
 import { STDIN_ENGINE } from '../../runs/stream-member.ts';
 import { humanBytes } from './_repository-options.ts';
+import { terminalProgress } from './_terminal-progress.ts';
 
 export interface StdinBackupRequest {
   /** Artifact name of the stream (e.g. `all.sql`). */
@@ -47,7 +48,7 @@ export async function backupStdin(repository: Repository, request: StdinBackupRe
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const progress = startProgress(() => writer.stats.bytesIn);
+  const progress = terminalProgress('read', () => ({ bytes: writer.stats.bytesIn }));
   const t0 = performance.now();
   try {
     await writer.put(request.artifact, readFd(0, 'standard input'));
@@ -77,22 +78,4 @@ export async function backupStdin(repository: Repository, request: StdinBackupRe
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
-}
-
-/** Bytes and rate on a terminal's stderr, once a second; nothing when stderr is not a terminal. */
-function startProgress(bytes: () => number): { stop(): void } {
-  if (!process.stderr.isTTY) return { stop: () => undefined };
-  const t0 = performance.now();
-  const timer = setInterval(() => {
-    const seconds = (performance.now() - t0) / 1000;
-    const n = bytes();
-    process.stderr.write(`\r${humanBytes(n)} read, ${humanBytes(n / seconds)}/s   `);
-  }, 1000);
-  timer.unref();
-  return {
-    stop: () => {
-      clearInterval(timer);
-      process.stderr.write('\r\x1b[K');
-    },
-  };
 }

@@ -9,6 +9,7 @@ import {
 } from '../../kube/volume-snapshots/index.ts';
 import { DEFAULT_MAX_UNUSED } from '../../repository/prune.ts';
 import { duration, maxUnused } from './_arguments.ts';
+import { terminalProgress } from './_terminal-progress.ts';
 import {
   humanBytes,
   count,
@@ -78,12 +79,22 @@ export function registerPrune(program: Command): void {
       throw new UsageError('give at least one --keep-* option greater than 0');
     }
     const repo = await openRepository(flags);
-    const report = await repo.prune({
-      policy,
-      ...(flags.app !== undefined ? { app: flags.app } : {}),
-      dryRun: flags.dryRun === true,
-      maxUnused: flags.maxUnused,
-    });
+    const rewrite = { bytes: 0, total: 0 };
+    const progress = terminalProgress('rewriting packs', () => (rewrite.total > 0 ? rewrite : undefined));
+    const report = await repo
+      .prune({
+        policy,
+        ...(flags.app !== undefined ? { app: flags.app } : {}),
+        dryRun: flags.dryRun === true,
+        maxUnused: flags.maxUnused,
+        onRepack: (read, total) => {
+          rewrite.bytes = read;
+          rewrite.total = total;
+        },
+      })
+      .finally(() => {
+        progress.stop();
+      });
     const snapshots =
       flags.volumeSnapshots === undefined
         ? undefined
