@@ -18,6 +18,7 @@
 import { SealError, unseal } from './codec.ts';
 import type { RepositoryContext } from './context.ts';
 import { releaseMemory } from './memory.ts';
+import { readAhead } from './read-ahead.ts';
 import { ObjectLockedError } from './object-store.ts';
 import { indexKey, sealIndex, type ChunkIndex } from './pack-index.ts';
 import { PackContentError, packEntries, readPackHeader } from './pack-reader.ts';
@@ -50,6 +51,11 @@ export interface RepackResult {
   /** Packs left alone because of damage or inconsistency, or a step that could not finish. */
   readonly warnings: readonly string[];
 }
+
+/** Pack headers read at once while choosing. */
+const HEADERS_AHEAD = 8;
+/** Whole packs held at once while copying: the one being copied and the next. */
+const PACKS_AHEAD = 2;
 
 interface Chosen {
   readonly use: PackUse;
@@ -151,27 +157,29 @@ async function choose(
   const { limit, unused, ordered } = repackCandidates(uses, maxUnused);
   let remaining = unused;
   const chosen: Chosen[] = [];
-  for (const use of ordered) {
+  // headers are small ranged reads: a few in flight at once
+  for await (const [use, header] of readAhead(ordered, HEADERS_AHEAD, (u) =>
+    readPackHeader(ctx, u.id, u.size),
+  )) {
     if (remaining <= limit) break;
+    remaining -= unusedBytes(use);
     let dead = 0;
     try {
-      const entries = await readPackHeader(ctx, use.id, use.size);
-      const inPack = new Map(entries.map(([, offset, length]) => [offset, length]));
+      if (!header.ok) throw header.error;
+      const inPack = new Map(header.value.map(([, offset, length]) => [offset, length]));
       for (const [offset, length] of use.used) {
         if (inPack.get(offset) !== length)
           throw new PackContentError(
             `pack ${use.id}: an index names bytes ${offset}+${length}, which its header does not list`,
           );
       }
-      for (const [, offset, length] of entries) if (!use.used.has(offset)) dead += length;
+      for (const [, offset, length] of header.value) if (!use.used.has(offset)) dead += length;
     } catch (error) {
       if (!(error instanceof PackContentError)) throw error;
       warnings.push(`${error.message}; not rewritten (run: lifeboat verify --all)`);
-      remaining -= unusedBytes(use);
       continue;
     }
     // what is not dead is the header: no rewrite would give it back
-    remaining -= unusedBytes(use);
     if (dead > 0) chosen.push({ use, dead });
   }
   return { chosen, unused };
@@ -208,8 +216,12 @@ async function copyUsedChunks(
   const total = chosen.reduce((n, c) => n + c.use.size, 0);
   let read = 0;
   try {
-    for (const { use } of chosen) {
-      const pack = await ctx.store.get(packKey(use.id));
+    // the next pack is fetched while this one is checked and copied
+    for await (const [{ use }, fetched] of readAhead(chosen, PACKS_AHEAD, (c) =>
+      ctx.store.get(packKey(c.use.id)),
+    )) {
+      if (!fetched.ok) throw fetched.error;
+      const pack = fetched.value;
       try {
         const chunks = await checkedChunks(ctx, use, pack);
         for (const { id, offset, sealed } of chunks) {
