@@ -69,32 +69,12 @@ describe('lifeboat repo/list/verify/prune CLI (local directory)', () => {
     expect(missing.stderr).toMatch(/is encrypted: give its key with --key-file PATH or LIFEBOAT_REPO_KEY\n$/);
 
     expect((await cli(['prune', '--repo', url, '--key-file', keyFile])).code).toBe(2);
-    const badLimit = await cli([
-      'prune',
-      '--repo',
-      url,
-      '--key-file',
-      keyFile,
-      '--keep-last',
-      '1',
-      '--max-unused',
-      '7x',
-    ]);
+    const prune = (...extra: string[]): ReturnType<typeof cli> =>
+      cli(['prune', '--repo', url, '--key-file', keyFile, '--keep-last', '1', ...extra]);
+    const badLimit = await prune('--max-unused', '7x');
     expect(badLimit.code).toBe(2);
     expect(badLimit.stderr).toMatch(/--max-unused.*not "7x"/);
-    const pruned = await cli([
-      'prune',
-      '--repo',
-      url,
-      '--key-file',
-      keyFile,
-      '--keep-last',
-      '1',
-      '--max-unused',
-      '0%',
-      '-o',
-      'json',
-    ]);
+    const pruned = await prune('--max-unused', '0%', '-o', 'json');
     expect(pruned.code).toBe(0);
     const prunedReport = JSON.parse(pruned.stdout) as { packsRepacked: unknown; repackWarnings: unknown };
     expect(typeof prunedReport.packsRepacked).toBe('number');
