@@ -12,8 +12,8 @@ import { RepositoryError } from '../errors.ts';
 import type { RepositoryContext } from './context.ts';
 import { HeldLock, isLive, readLocks } from './locks.ts';
 import type { Manifest } from './manifest.ts';
-import { NotFoundError, ObjectLockedError, ShortObjectError, type PutOptions } from './object-store.ts';
-import { IndexError, indexKey, readIndex, sealIndex, type ChunkIndex } from './pack-index.ts';
+import { ObjectLockedError, ShortObjectError, type PutOptions } from './object-store.ts';
+import { indexKey, readAllIndexes, sealIndex, type ChunkIndex } from './pack-index.ts';
 import { PackContentError, readPackHeader } from './pack-reader.ts';
 import { PACK_PREFIX, packIdOfKey, packKey, type ChunkLocation } from './pack.ts';
 import { describeStoreError } from './store-errors.ts';
@@ -61,15 +61,11 @@ export async function repairIndexes(
         { retryable: true },
       );
     }
+    // an index missing, or present but not to be trusted, is broken alike
+    const { indexes } = await readAllIndexes(ctx);
     const broken: Manifest[] = [];
     for (const id of await repo.listIds()) {
-      try {
-        await readIndex(ctx, id);
-      } catch (error) {
-        const missing = error instanceof RepositoryError && error.cause instanceof NotFoundError;
-        if (!(error instanceof IndexError) && !missing) throw error;
-        broken.push(await repo.readManifest(id));
-      }
+      if (!indexes.has(id)) broken.push(await repo.readManifest(id));
     }
     const empty = { repaired: [], incomplete: [], locked: [], packsRead: 0, unreadablePacks: [] };
     if (broken.length === 0) return { broken: [], ...empty };
