@@ -518,6 +518,21 @@ export function repositorySuite(backend: SuiteBackend): void {
         expect(verify.errors.map((e) => e.chunk)).toEqual([shared.id]);
       });
 
+      it('a backup in progress: packs are not rewritten (it may deduplicate against them)', async () => {
+        const { store, repo } = await mixedPacks();
+        const running = await repo.startBackup({ app: 'other' });
+        try {
+          const before = await packKeys(store);
+          const report = await repo.prune({ policy: { keepLast: 1 }, app: 'shop', maxUnused: 0 });
+          expect(report.removed).toHaveLength(1);
+          expect(report.packsRepacked).toBe(0);
+          expect(report.repackSkipped).toMatch(new RegExp(`backup ${running.backupId} in progress`));
+          expect(await packKeys(store)).toEqual(before);
+        } finally {
+          await running.abort();
+        }
+      });
+
       it('another prune in progress: nothing is deleted or rewritten', async () => {
         const { store, repo } = await mixedPacks();
         const other = await HeldLock.acquire(store, 'prune', 'other', 60_000);
