@@ -255,6 +255,16 @@ describe('dashboard in repository mode', () => {
       const heading = page.getByRole('heading', { level: 1, name: fixture.app });
       await heading.waitFor();
       expect(page.url()).toMatch(new RegExp(`#/applications/_/${fixture.app}$`));
+      // focus lands on the view's heading (given a moment on a loaded machine)
+      await page
+        .waitForFunction(
+          `document.activeElement?.textContent === ${JSON.stringify(fixture.app)}`,
+          undefined,
+          {
+            timeout: 5000,
+          },
+        )
+        .catch(() => undefined);
       expect(await inPage<string>(page, 'document.activeElement?.textContent')).toBe(fixture.app);
 
       // Members with engine, strategy and guarantee.

@@ -1,6 +1,6 @@
 /** Small shared pieces: status badges, error and loading notices, page headings that take focus. */
 import { html } from 'htm/preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { ProtectionStatus } from '../api-types.ts';
 import type { ApiError } from './api.ts';
 
@@ -39,10 +39,14 @@ export function Loading({ what }: { what: string }) {
   return html`<p class="loading" role="status">Loading ${what}…</p>`;
 }
 
-/** The view's h1; it takes focus when the view opens, so keyboard and screen-reader users land on it. */
+/**
+ * The view's h1; it takes focus when the view opens, so keyboard and screen-reader users
+ * land on it. A layout effect: focus moves in the same task that puts the heading in the
+ * page, never a frame later (when a user may already have pressed a key).
+ */
 export function PageHeading({ children }: { children: unknown }) {
   const ref = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     ref.current?.focus();
   }, []);
   return html`<h1 tabindex="-1" ref=${ref}>${children}</h1>`;
