@@ -35,7 +35,13 @@ import { describeStoreError } from './store-errors.ts';
 export const DEFAULT_MAX_UNUSED = 0.05;
 
 export interface PruneOptions {
-  readonly policy: RetentionPolicy;
+  /** Retention to apply; without one, only `forget` removes backups. */
+  readonly policy?: RetentionPolicy;
+  /**
+   * Backups to remove whatever the policy says (`lifeboat forget`); one still under
+   * retention is kept and reported as retained. Each must exist.
+   */
+  readonly forget?: ReadonlySet<string>;
   /** Only apply to this application's backups (chunk GC still covers all). */
   readonly app?: string;
   /**
@@ -89,7 +95,10 @@ export interface PruneReport {
 }
 
 export async function prune(repo: Repository, options: PruneOptions): Promise<PruneReport> {
-  if (isEmptyPolicy(options.policy)) {
+  const forget = options.forget ?? new Set<string>();
+  if (options.policy === undefined && forget.size === 0)
+    throw new RepositoryError('nothing to prune: give a retention policy or backups to forget');
+  if (options.policy !== undefined && isEmptyPolicy(options.policy)) {
     throw new RepositoryError(
       'refusing to prune with a policy that keeps nothing (give --keep-last/--keep-daily/…)',
     );
@@ -116,12 +125,17 @@ export async function prune(repo: Repository, options: PruneOptions): Promise<Pr
     // 2. read every manifest
     const manifests = new Map<string, Manifest>();
     let unreadable: string | undefined;
-    for (const id of await repo.listIds()) {
+    const ids = await repo.listIds();
+    for (const id of ids) {
       try {
         manifests.set(id, await repo.readManifest(id));
       } catch (error) {
         unreadable ??= `manifest of ${id} is unreadable (${(error as Error).message})`;
+        if (forget.has(id)) throw error;
       }
+    }
+    for (const id of forget) {
+      if (!manifests.has(id)) throw new RepositoryError(`backup ${id} does not exist`, { backupId: id });
     }
     // 3. retention
     const candidates = [...manifests.values()]
@@ -133,12 +147,27 @@ export async function prune(repo: Repository, options: PruneOptions): Promise<Pr
         time: new Date(m.startedAt),
         ...(m.retainUntil ? { retainUntil: new Date(m.retainUntil) } : {}),
       }));
-    const decision = selectRetention(candidates, options.policy, now);
+    const decision = options.policy
+      ? selectRetention(candidates, options.policy, now)
+      : { keep: candidates.map((c) => c.id), remove: [], reasons: {} as Record<string, string[]> };
     const retained = decision.keep.filter(
       (id) => decision.reasons[id]?.length === 1 && decision.reasons[id][0] === 'locked',
     );
+    const kept = decision.keep.filter((id) => !forget.has(id));
+    const toRemove = [...decision.remove];
+    for (const id of forget) {
+      if (toRemove.includes(id)) continue;
+      const until = manifests.get(id)?.retainUntil;
+      if (until !== undefined && Date.parse(until) > now.getTime()) {
+        // never rely on deleting a locked object
+        retained.push(id);
+        kept.push(id);
+      } else {
+        toRemove.push(id);
+      }
+    }
     const removed: string[] = [];
-    for (const id of decision.remove) {
+    for (const id of toRemove) {
       if (!dryRun) {
         try {
           await store.delete(manifestKey(id));
@@ -281,7 +310,7 @@ export async function prune(repo: Repository, options: PruneOptions): Promise<Pr
       }
     }
     return {
-      kept: decision.keep,
+      kept,
       removed,
       retained,
       packsDeleted,

@@ -24,6 +24,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'list', load: async () => (await import('./list.ts')).registerList },
   { name: 'verify', load: async () => (await import('./verify.ts')).registerVerify },
   { name: 'prune', load: async () => (await import('./prune.ts')).registerPrune },
+  { name: 'forget', load: async () => (await import('./forget.ts')).registerForget },
   { name: 'discover', load: async () => (await import('./discover.ts')).registerDiscover },
   { name: 'dashboard', load: async () => (await import('./dashboard.ts')).registerDashboard },
   { name: 'controller', load: async () => (await import('./controller.ts')).registerController },

@@ -9,9 +9,8 @@ import {
 } from '../../kube/volume-snapshots/index.ts';
 import { DEFAULT_MAX_UNUSED } from '../../repository/prune.ts';
 import { duration, maxUnused } from './_arguments.ts';
-import { terminalProgress } from './_terminal-progress.ts';
+import { printPruneReport, pruneWithProgress } from './_prune-run.ts';
 import {
-  humanBytes,
   count,
   openRepository,
   outputFormat,
@@ -79,22 +78,12 @@ export function registerPrune(program: Command): void {
       throw new UsageError('give at least one --keep-* option greater than 0');
     }
     const repo = await openRepository(flags);
-    const rewrite = { bytes: 0, total: 0 };
-    const progress = terminalProgress('rewriting packs', () => (rewrite.total > 0 ? rewrite : undefined));
-    const report = await repo
-      .prune({
-        policy,
-        ...(flags.app !== undefined ? { app: flags.app } : {}),
-        dryRun: flags.dryRun === true,
-        maxUnused: flags.maxUnused,
-        onRepack: (read, total) => {
-          rewrite.bytes = read;
-          rewrite.total = total;
-        },
-      })
-      .finally(() => {
-        progress.stop();
-      });
+    const report = await pruneWithProgress(repo, {
+      policy,
+      ...(flags.app !== undefined ? { app: flags.app } : {}),
+      dryRun: flags.dryRun === true,
+      maxUnused: flags.maxUnused,
+    });
     const snapshots =
       flags.volumeSnapshots === undefined
         ? undefined
@@ -109,28 +98,10 @@ export function registerPrune(program: Command): void {
       );
       return;
     }
-    const verb = flags.dryRun ? 'would remove' : 'removed';
     for (const s of snapshots?.remove ?? [])
       process.stdout.write(
-        `${verb}  VolumeSnapshot ${flags.volumeSnapshots ?? ''}/${s.name} (backup ${s.backupId})\n`,
+        `${flags.dryRun ? 'would remove' : 'removed'}  VolumeSnapshot ${flags.volumeSnapshots ?? ''}/${s.name} (backup ${s.backupId})\n`,
       );
-    for (const id of report.removed) process.stdout.write(`${verb}  ${id}\n`);
-    for (const id of report.retained)
-      process.stdout.write(`retained ${id} (object lock / retention date not reached)\n`);
-    process.stdout.write(
-      `${report.kept.length} kept, ${report.removed.length} ${verb}, ${report.packsDeleted} pack(s) deleted (${humanBytes(report.bytesFreed)})` +
-        (report.packsDeferred > 0
-          ? `, ${report.packsDeferred} unreferenced pack(s) left${report.deferredReason ? ` (${report.deferredReason})` : ''}`
-          : '') +
-        (report.packsLocked > 0 ? `, ${report.packsLocked} still locked` : '') +
-        (report.packsRepacked > 0
-          ? `, ${report.packsRepacked} pack(s) ${flags.dryRun ? 'would be ' : ''}rewritten without their unused chunks (${humanBytes(report.bytesRepacked)} copied)`
-          : '') +
-        (report.bytesUnused > 0
-          ? `, ${humanBytes(report.bytesUnused)} unused inside packs still in use${report.repackSkipped ? ` (not rewritten: ${report.repackSkipped})` : ''}`
-          : '') +
-        '\n',
-    );
-    for (const warning of report.repackWarnings) process.stderr.write(`warning: ${warning}\n`);
+    printPruneReport(report, flags.dryRun === true);
   });
 }

@@ -370,6 +370,34 @@ export function repositorySuite(backend: SuiteBackend): void {
       expect(await store.head(`index/${third}`)).toBeUndefined();
     });
 
+    it('forget removes the named backups whatever the policy, then their packs; an unknown id changes nothing', async () => {
+      const { store, repo } = await freshRepo(backend);
+      const ids: string[] = [];
+      for (const seed of [80, 81, 82]) {
+        const w = await repo.startBackup({ app: 'shop' });
+        await w.put('dump', dataStream({ bytes: MiB, seed }));
+        await w.commit();
+        ids.push(w.backupId);
+      }
+      const [a = '', b = '', c = ''] = ids;
+      await expect(repo.prune({ forget: new Set([b, '20990101T000000Z-00000000']) })).rejects.toThrow(
+        /backup 20990101T000000Z-00000000 does not exist/,
+      );
+      expect((await repo.list()).map((x) => x.backupId).sort()).toEqual([...ids].sort());
+      const dry = await repo.prune({ forget: new Set([b]), dryRun: true });
+      expect(dry.removed).toEqual([b]);
+      expect(await repo.list()).toHaveLength(3);
+      const bPacks = new Set([...(await readIndex(repo.ctx, b)).values()].map((at) => packKey(at.pack)));
+      const report = await repo.prune({ forget: new Set([b]) });
+      expect(report.removed).toEqual([b]);
+      expect([...report.kept].sort()).toEqual([a, c].sort());
+      expect(report.packsDeleted).toBe(bPacks.size);
+      expect((await packKeys(store)).filter((key) => bPacks.has(key))).toEqual([]);
+      expect((await repo.list()).map((x) => x.backupId).sort()).toEqual([a, c].sort());
+      expect((await repo.verify()).errors).toEqual([]);
+      await expect(repo.prune({})).rejects.toThrow(/nothing to prune/);
+    });
+
     describe('repack', () => {
       const SEGMENT = 256 * 1024;
       const cache = new Map<number, Buffer>();

@@ -118,6 +118,19 @@ describe('lifeboat repo/list/verify/prune CLI (local directory)', () => {
     expect((JSON.parse(again.stdout) as { broken: unknown }).broken).toEqual([]);
   });
 
+  it('forget removes one backup by id; an unknown id is one line and exit 1', async () => {
+    const store = new LocalStore(join(dir, 'repo'));
+    const repo = await Repository.open(store, { key: Buffer.from('cli-test-key-0123456789abcdef') });
+    const [oldest] = await repo.listIds();
+    const unknown = await cli(['forget', '20990101T000000Z-00000000', '--repo', url, '--key-file', keyFile]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('lifeboat: backup 20990101T000000Z-00000000 does not exist\n');
+    const forgot = await cli(['forget', oldest ?? '', '--repo', url, '--key-file', keyFile]);
+    expect(forgot).toMatchObject({ code: 0 });
+    expect(forgot.stdout).toContain(`removed  ${oldest ?? ''}\n`);
+    expect(await repo.listIds()).not.toContain(oldest);
+  });
+
   it('an unencrypted init warns loudly', async () => {
     const res = await cli(['repo', 'init', '--repo', join(dir, 'plain')]);
     expect(res.code).toBe(0);

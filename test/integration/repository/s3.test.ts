@@ -75,6 +75,11 @@ describe('S3 object lock and multipart', () => {
     const report = await repo.prune({ policy: { keepLast: 1 } });
     expect(report.removed).toEqual([]);
     expect(report.retained).toEqual([first.backupId]);
+    // forgetting it by name is refused the same way
+    const forgot = await repo.prune({ forget: new Set([first.backupId]) });
+    expect(forgot.removed).toEqual([]);
+    expect(forgot.retained).toEqual([first.backupId]);
+    expect(await repo.list()).toHaveLength(2);
     expect((await repo.verify()).errors).toEqual([]);
   });
 
