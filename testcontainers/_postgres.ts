@@ -111,6 +111,11 @@ export async function launchPostmaster(
       'max_wal_senders=10',
       '-c',
       'wal_level=replica',
+      // A standby cloned from a shared primary starts streaming where its base backup
+      // ended; other tests writing meanwhile must not recycle that WAL (a CI run saw
+      // "requested WAL segment … has already been removed" within a second).
+      '-c',
+      'wal_keep_size=512MB',
       ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
     ],
     logPath: join(dir, 'postgres.log'),
