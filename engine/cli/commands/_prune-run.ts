@@ -1,7 +1,24 @@
 /** What `lifeboat prune` and `lifeboat forget` share: running prune with progress, and its summary. */
+import { Option, type Command } from 'commander';
 import type { PruneOptions, PruneReport, Repository } from '../../repository/index.ts';
+import { DEFAULT_MAX_UNUSED } from '../../repository/prune.ts';
+import { maxUnused } from './_arguments.ts';
 import { humanBytes } from './_repository-options.ts';
 import { terminalProgress } from './_terminal-progress.ts';
+
+/** The options of every command that collects garbage: `--dry-run`, `--max-unused`. */
+export function withCollectOptions(command: Command): Command {
+  return command
+    .option('--dry-run', 'show what would be removed, delete nothing')
+    .addOption(
+      new Option(
+        '--max-unused <percent>',
+        'rewrite packs that remaining backups use only in part once more than this share of the stored bytes is unused ("unlimited": never)',
+      )
+        .argParser(maxUnused)
+        .default(DEFAULT_MAX_UNUSED, `${DEFAULT_MAX_UNUSED * 100}%`),
+    );
+}
 
 /** Prune with the pack rewrite's progress on a terminal. */
 export async function pruneWithProgress(

@@ -1,8 +1,6 @@
 /** `lifeboat forget ID…`: remove chosen backups now, then collect what no backup uses. */
 import type { Command } from 'commander';
-import { DEFAULT_MAX_UNUSED } from '../../repository/prune.ts';
-import { maxUnused } from './_arguments.ts';
-import { printPruneReport, pruneWithProgress } from './_prune-run.ts';
+import { printPruneReport, pruneWithProgress, withCollectOptions } from './_prune-run.ts';
 import {
   openRepository,
   outputFormat,
@@ -18,20 +16,15 @@ interface ForgetFlags extends RepositoryFlags {
 
 export function registerForget(program: Command): void {
   withRepositoryOptions(
-    program
-      .command('forget')
-      .description(
-        'remove these backups whatever the retention policy (not one still under Object Lock retention), then delete the packs no remaining backup uses; exit 1 if any is retained',
-      )
-      .argument('<backup-id...>', 'the backups to remove')
-      .option('--dry-run', 'show what would be removed, delete nothing')
-      .option(
-        '--max-unused <percent>',
-        'rewrite packs that remaining backups use only in part once more than this share of the stored bytes is unused ("unlimited": never)',
-        maxUnused,
-        DEFAULT_MAX_UNUSED,
-      )
-      .option('-o, --output <format>', 'table or json', outputFormat, 'table'),
+    withCollectOptions(
+      program
+        .command('forget')
+        .description(
+          'remove these backups whatever the retention policy (not one still under Object Lock retention), then delete the packs no remaining backup uses; exit 1 if any is retained',
+        )
+        .argument('<backup-id...>', 'the backups to remove')
+        .option('-o, --output <format>', 'table or json', outputFormat, 'table'),
+    ),
   ).action(async (ids: string[], flags: ForgetFlags) => {
     const repo = await openRepository(flags);
     const report = await pruneWithProgress(repo, {

@@ -7,9 +7,8 @@ import {
   DEFAULT_MIN_AGE_MS,
   volumeSnapshotApi,
 } from '../../kube/volume-snapshots/index.ts';
-import { DEFAULT_MAX_UNUSED } from '../../repository/prune.ts';
-import { duration, maxUnused } from './_arguments.ts';
-import { printPruneReport, pruneWithProgress } from './_prune-run.ts';
+import { duration } from './_arguments.ts';
+import { printPruneReport, pruneWithProgress, withCollectOptions } from './_prune-run.ts';
 import {
   count,
   openRepository,
@@ -35,36 +34,31 @@ interface PruneFlags extends RepositoryFlags {
 
 export function registerPrune(program: Command): void {
   withRepositoryOptions(
-    program
-      .command('prune')
-      .description(
-        'forget backups the retention policy drops (per application), then delete packs no backup references',
-      )
-      .option('--keep-last <n>', 'keep the newest N backups', count)
-      .option('--keep-hourly <n>', 'keep the newest backup of each of the last N hours', count)
-      .option('--keep-daily <n>', 'keep the newest backup of each of the last N days', count)
-      .option('--keep-weekly <n>', 'keep the newest backup of each of the last N ISO weeks', count)
-      .option('--keep-monthly <n>', 'keep the newest backup of each of the last N months', count)
-      .option('--keep-yearly <n>', 'keep the newest backup of each of the last N years', count)
-      .option('--app <name>', 'only apply the policy to this application')
-      .option('--dry-run', 'show what would be removed, delete nothing')
-      .option(
-        '--max-unused <percent>',
-        'rewrite packs that remaining backups use only in part once more than this share of the stored bytes is unused ("unlimited": never)',
-        maxUnused,
-        DEFAULT_MAX_UNUSED,
-      )
-      .option(
-        '--volume-snapshots <namespace>',
-        "then delete this repository's VolumeSnapshots in <namespace> whose backups are pruned or never committed (freeze-snapshot; uses the kubeconfig)",
-      )
-      .option(
-        '--volume-snapshots-min-age <duration>',
-        'never delete a VolumeSnapshot younger than this (clock skew margin)',
-        duration,
-        DEFAULT_MIN_AGE_MS,
-      )
-      .option('-o, --output <format>', 'table or json', outputFormat, 'table'),
+    withCollectOptions(
+      program
+        .command('prune')
+        .description(
+          'forget backups the retention policy drops (per application), then delete packs no backup references',
+        )
+        .option('--keep-last <n>', 'keep the newest N backups', count)
+        .option('--keep-hourly <n>', 'keep the newest backup of each of the last N hours', count)
+        .option('--keep-daily <n>', 'keep the newest backup of each of the last N days', count)
+        .option('--keep-weekly <n>', 'keep the newest backup of each of the last N ISO weeks', count)
+        .option('--keep-monthly <n>', 'keep the newest backup of each of the last N months', count)
+        .option('--keep-yearly <n>', 'keep the newest backup of each of the last N years', count)
+        .option('--app <name>', 'only apply the policy to this application')
+        .option(
+          '--volume-snapshots <namespace>',
+          "then delete this repository's VolumeSnapshots in <namespace> whose backups are pruned or never committed (freeze-snapshot; uses the kubeconfig)",
+        )
+        .option(
+          '--volume-snapshots-min-age <duration>',
+          'never delete a VolumeSnapshot younger than this (clock skew margin)',
+          duration,
+          DEFAULT_MIN_AGE_MS,
+        )
+        .option('-o, --output <format>', 'table or json', outputFormat, 'table'),
+    ),
   ).action(async (flags: PruneFlags) => {
     const policy = {
       ...(flags.keepLast !== undefined ? { keepLast: flags.keepLast } : {}),
