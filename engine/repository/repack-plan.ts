@@ -13,7 +13,7 @@ export interface PackUse {
   readonly used: ReadonlyMap<number, number>;
 }
 
-export function usedBytes(use: PackUse): number {
+function usedBytes(use: PackUse): number {
   let n = 0;
   for (const length of use.used.values()) n += length;
   return n;

@@ -57,12 +57,6 @@ const HEADERS_AHEAD = 8;
 /** Whole packs held at once while copying: the one being copied and the next. */
 const PACKS_AHEAD = 2;
 
-interface Chosen {
-  readonly use: PackUse;
-  /** Exact bytes of chunks in the pack that no kept index uses. */
-  readonly dead: number;
-}
-
 /** Rewrite the packs worth it; `indexes` are every index that stays (backup id → index). */
 export async function repack(
   ctx: RepositoryContext,
@@ -76,7 +70,7 @@ export async function repack(
     return {
       packsRepacked: chosen.length,
       packsWritten: 0,
-      bytesRepacked: chosen.reduce((n, c) => n + c.use.size - unusedBytes(c.use), 0),
+      bytesRepacked: chosen.reduce((n, use) => n + use.size - unusedBytes(use), 0),
       bytesFreed: 0,
       bytesUnused: unused,
       warnings,
@@ -84,7 +78,7 @@ export async function repack(
   }
   // 1. copy
   const copied = await copyUsedChunks(ctx, chosen, warnings, options.onProgress);
-  const done = chosen.filter((c) => copied.packs.has(c.use.id));
+  const done = chosen.filter((use) => copied.packs.has(use.id));
   const unchanged = {
     packsRepacked: 0,
     packsWritten: copied.written.length,
@@ -122,15 +116,15 @@ export async function repack(
   let packsRepacked = 0;
   let bytesFreed = -copied.writtenBytes;
   let bytesUnused = unused;
-  for (const c of done) {
+  for (const use of done) {
     try {
-      await ctx.store.delete(packKey(c.use.id));
+      await ctx.store.delete(packKey(use.id));
       packsRepacked++;
-      bytesFreed += c.use.size;
-      bytesUnused -= unusedBytes(c.use);
+      bytesFreed += use.size;
+      bytesUnused -= unusedBytes(use);
     } catch (error) {
       if (!(error instanceof ObjectLockedError)) throw error;
-      warnings.push(`pack ${c.use.id} is locked: rewritten, but it stays until its retention ends`);
+      warnings.push(`pack ${use.id} is locked: rewritten, but it stays until its retention ends`);
     }
   }
   return {
@@ -153,10 +147,10 @@ async function choose(
   uses: readonly PackUse[],
   maxUnused: number,
   warnings: string[],
-): Promise<{ chosen: Chosen[]; unused: number }> {
+): Promise<{ chosen: PackUse[]; unused: number }> {
   const { limit, unused, ordered } = repackCandidates(uses, maxUnused);
   let remaining = unused;
-  const chosen: Chosen[] = [];
+  const chosen: PackUse[] = [];
   // headers are small ranged reads: a few in flight at once
   for await (const [use, header] of readAhead(ordered, HEADERS_AHEAD, (u) =>
     readPackHeader(ctx, u.id, u.size),
@@ -180,7 +174,7 @@ async function choose(
       continue;
     }
     // what is not dead is the header: no rewrite would give it back
-    if (dead > 0) chosen.push({ use, dead });
+    if (dead > 0) chosen.push(use);
   }
   return { chosen, unused };
 }
@@ -198,7 +192,7 @@ interface Copied {
 /** Step 1: the used chunks of each chosen pack, checked, into new packs made durable. */
 async function copyUsedChunks(
   ctx: RepositoryContext,
-  chosen: readonly Chosen[],
+  chosen: readonly PackUse[],
   warnings: string[],
   onProgress?: (read: number, total: number) => void,
 ): Promise<Copied> {
@@ -213,13 +207,11 @@ async function copyUsedChunks(
   /** chunk id → new location: a chunk stored twice (two backups at once) is kept once */
   const byId = new Map<string, ChunkLocation>();
   let bytes = 0;
-  const total = chosen.reduce((n, c) => n + c.use.size, 0);
+  const total = chosen.reduce((n, use) => n + use.size, 0);
   let read = 0;
   try {
     // the next pack is fetched while this one is checked and copied
-    for await (const [{ use }, fetched] of readAhead(chosen, PACKS_AHEAD, (c) =>
-      ctx.store.get(packKey(c.use.id)),
-    )) {
+    for await (const [use, fetched] of readAhead(chosen, PACKS_AHEAD, (c) => ctx.store.get(packKey(c.id)))) {
       if (!fetched.ok) throw fetched.error;
       const pack = fetched.value;
       try {
