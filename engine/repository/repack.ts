@@ -94,7 +94,7 @@ export async function repack(
     let changed = false;
     const next: ChunkIndex = new Map();
     for (const [id, at] of index) {
-      const moved = copied.packs.has(at.pack) ? copied.moved.get(placeOf(at)) : undefined;
+      const moved = copied.moved.get(placeOf(at));
       if (moved) changed = true;
       next.set(id, moved ?? at);
     }
@@ -137,7 +137,8 @@ export async function repack(
   };
 }
 
-function placeOf(at: ChunkLocation): string {
+/** The key of a chunk's place in `Copied.moved`. */
+function placeOf(at: Pick<ChunkLocation, 'pack' | 'offset'>): string {
   return `${at.pack}:${at.offset}`;
 }
 
@@ -182,7 +183,7 @@ async function choose(
 interface Copied {
   /** Packs whose every used chunk was copied. */
   readonly packs: Set<string>;
-  /** "old pack:offset" → new location. */
+  /** "old pack:offset" → new location, for the chunks of those packs only (a pack is checked whole before any of it is copied). */
   readonly moved: Map<string, ChunkLocation>;
   readonly written: readonly string[];
   readonly writtenBytes: number;
@@ -223,7 +224,7 @@ async function copyUsedChunks(
             byId.set(id, at);
             bytes += sealed.length;
           }
-          moved.set(`${use.id}:${offset}`, at);
+          moved.set(placeOf({ pack: use.id, offset }), at);
         }
         packs.add(use.id);
       } catch (error) {
