@@ -107,11 +107,33 @@ describe('BackupPolicy: annotation-driven protection, schedule and retention', (
     );
   const policyOf = (namespace: string) => get(namespace, 'backuppolicies', 'nightly');
   /** The tick was handled once the policy's lastScheduleTime reached it. */
-  const tickHandled = (namespace: string, tick: Date) =>
-    waitFor(`policy in ${namespace} to handle ${tick.toISOString()}`, async () => {
-      const p = await policyOf(namespace);
-      return p.status?.lastScheduleTime === tick.toISOString().replace('.000Z', 'Z') ? p : undefined;
+  /**
+   * A timeout with what the controller did (its logs are silenced): the policy's events
+   * and status, the Backups, and the clock the test gave it.
+   */
+  const withControllerState = async (namespace: string, error: unknown): Promise<Error> => {
+    const events = await core.listNamespacedEvent({
+      namespace,
+      fieldSelector: 'involvedObject.kind=BackupPolicy,involvedObject.name=nightly',
     });
+    const backups = (await list(namespace, 'backups')).map(
+      (b) => `${b.metadata.name} ${b.status?.phase ?? '?'} ${b.status?.completedAt ?? ''}`,
+    );
+    return new Error(
+      `${(error as Error).message}\nevents: ${events.items.map((e) => `${e.reason}: ${e.message ?? ''}`).join(' | ')}\nstatus: ${JSON.stringify((await policyOf(namespace)).status)}\nbackups: ${backups.join(' | ')}\nclock: ${clock().toISOString()} (real ${new Date().toISOString()})`,
+      { cause: error },
+    );
+  };
+  const tickHandled = async (namespace: string, tick: Date) => {
+    try {
+      return await waitFor(`policy in ${namespace} to handle ${tick.toISOString()}`, async () => {
+        const p = await policyOf(namespace);
+        return p.status?.lastScheduleTime === tick.toISOString().replace('.000Z', 'Z') ? p : undefined;
+      });
+    } catch (error) {
+      throw await withControllerState(namespace, error);
+    }
+  };
   const succeeded = (namespace: string, name: string) =>
     waitFor(`Backup ${namespace}/${name} to succeed`, async () => {
       const b = await get(namespace, 'backups', name);
@@ -237,18 +259,7 @@ describe('BackupPolicy: annotation-driven protection, schedule and retention', (
         (await list(NS_A, 'backups')).some((b) => b.metadata.name === oldest) ? undefined : true,
       );
     } catch (error) {
-      // what the controller did (its logs are silenced): the policy's events and status, the Backups
-      const events = await core.listNamespacedEvent({
-        namespace: NS_A,
-        fieldSelector: 'involvedObject.kind=BackupPolicy,involvedObject.name=nightly',
-      });
-      const backups = (await list(NS_A, 'backups')).map(
-        (b) => `${b.metadata.name} ${b.status?.phase ?? '?'} ${b.status?.completedAt ?? ''}`,
-      );
-      throw new Error(
-        `${(error as Error).message}\nevents: ${events.items.map((e) => `${e.reason}: ${e.message ?? ''}`).join(' | ')}\nstatus: ${JSON.stringify((await policyOf(NS_A)).status)}\nbackups: ${backups.join(' | ')}`,
-        { cause: error },
-      );
+      throw await withControllerState(NS_A, error);
     }
     const remaining = await list(NS_A, 'backups');
     expect(remaining.map((b) => b.metadata.name).sort()).toEqual(names.slice(1).sort());
