@@ -16,6 +16,8 @@ export interface StatusInput {
   readonly suspended: boolean;
   /** Latest completion of a backup of this policy whose retention has been applied. */
   readonly lastSuccessfulBackupTime?: Date | undefined;
+  /** The Backups that completed at that time (used only with lastSuccessfulBackupTime). */
+  readonly lastSuccessfulBackups?: readonly string[] | undefined;
   /** The policy itself is invalid (schema), e.g. `spec.retention.keepDaily: …`. */
   readonly invalid?: string | undefined;
   /** Retention failed (the message, already free of secrets). */
@@ -78,11 +80,15 @@ export function desiredStatus(input: StatusInput): BackupPolicyStatus {
   const lastScheduleTime = time(plan?.lastScheduleTime, prev.lastScheduleTime);
   const lastDrillTime = time(plan?.lastDrillTime, prev.lastDrillTime);
   const lastSuccessfulBackupTime = time(input.lastSuccessfulBackupTime, prev.lastSuccessfulBackupTime);
+  const lastSuccessfulBackups = input.lastSuccessfulBackupTime
+    ? [...(input.lastSuccessfulBackups ?? [])]
+    : prev.lastSuccessfulBackups;
   return {
     ...(input.generation === undefined ? {} : { observedGeneration: input.generation }),
     conditions,
     ...(lastScheduleTime ? { lastScheduleTime } : {}),
     ...(lastSuccessfulBackupTime ? { lastSuccessfulBackupTime } : {}),
+    ...(lastSuccessfulBackups?.length ? { lastSuccessfulBackups } : {}),
     ...(lastDrillTime ? { lastDrillTime } : {}),
     protected: plan
       ? plan.protected.map((p) => ({ application: p.application, workloads: [...p.workloads] }))
@@ -97,6 +103,7 @@ export function statusChanged(previous: BackupPolicyStatus | undefined, next: Ba
       s?.observedGeneration,
       s?.lastScheduleTime,
       s?.lastSuccessfulBackupTime,
+      s?.lastSuccessfulBackups ?? [],
       s?.lastDrillTime,
       s?.protected ?? [],
       (s?.conditions ?? []).map((c) => [c.type, c.status, c.reason, c.message, c.observedGeneration]),

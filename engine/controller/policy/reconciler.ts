@@ -258,7 +258,7 @@ export function createPolicyReconciler(options: PolicyReconcilerOptions = {}): R
       const since = previous?.lastSuccessfulBackupTime
         ? new Date(previous.lastSuccessfulBackupTime)
         : undefined;
-      const fresh = newlySucceeded(backups, key.name, since);
+      const fresh = newlySucceeded(backups, key.name, since, previous?.lastSuccessfulBackups);
       let retentionError: string | undefined;
       let lastSuccess = fresh.latest;
       if (fresh.latest && hasRetention(policy.spec.retention)) {
@@ -316,6 +316,7 @@ export function createPolicyReconciler(options: PolicyReconcilerOptions = {}): R
         now,
         suspended: policy.spec.suspend ?? false,
         lastSuccessfulBackupTime: lastSuccess,
+        lastSuccessfulBackups: fresh.atLatest,
         retentionError,
       });
       if (statusChanged(previous, status)) {

@@ -25,28 +25,51 @@ function ofPolicy(b: BackupRecord, policy: string): boolean {
   return b.labels[POLICY_LABEL] === labelValue(policy);
 }
 
+/** What retention has still to handle: see {@link newlySucceeded}. */
+export interface NewSuccesses {
+  /** Applications with a success not yet handled. */
+  readonly applications: string[];
+  /** The latest completion among them (undefined: nothing new). */
+  readonly latest: Date | undefined;
+  /** Names of this policy's succeeded Backups that completed exactly at `latest`. */
+  readonly atLatest: string[];
+}
+
 /**
  * Applications with a backup of `policy` that succeeded after `since` (all when
  * undefined), and the latest such completion: retention runs for each of them, then
  * `status.lastSuccessfulBackupTime` moves to `latest`, so it runs once per success.
+ * Completion times have one-second resolution, so two backups can share one: those at
+ * `since` already handled are named in `handledAtSince` (status.lastSuccessfulBackups),
+ * and one at `since` that is not is still new.
  */
 export function newlySucceeded(
   backups: readonly BackupRecord[],
   policy: string,
   since: Date | undefined,
-): { applications: string[]; latest: Date | undefined } {
+  handledAtSince: readonly string[] = [],
+): NewSuccesses {
   const apps = new Set<string>();
   let latest: Date | undefined;
+  const succeeded: { name: string; done: number }[] = [];
   for (const b of backups) {
     if (!ofPolicy(b, policy) || b.phase !== 'Succeeded' || !b.completedAt) continue;
-    const done = new Date(b.completedAt);
-    if (Number.isNaN(done.getTime())) continue;
-    if (since && done.getTime() <= since.getTime()) continue;
+    const done = new Date(b.completedAt).getTime();
+    if (Number.isNaN(done)) continue;
+    succeeded.push({ name: b.name, done });
+    if (since && done < since.getTime()) continue;
+    if (since && done === since.getTime() && handledAtSince.includes(b.name)) continue;
     const app = b.labels[APPLICATION_LABEL];
     if (app !== undefined) apps.add(app);
-    if (!latest || done.getTime() > latest.getTime()) latest = done;
+    if (!latest || done > latest.getTime()) latest = new Date(done);
   }
-  return { applications: [...apps].sort(), latest };
+  const atLatest = latest
+    ? succeeded
+        .filter((s) => s.done === latest.getTime())
+        .map((s) => s.name)
+        .sort()
+    : [];
+  return { applications: [...apps].sort(), latest, atLatest };
 }
 
 /** The repository backup ids that `policy`'s retention governs for one application (label value). */

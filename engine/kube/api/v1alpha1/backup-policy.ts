@@ -69,6 +69,12 @@ export const BackupPolicyStatusSchema = z.object({
   ...statusBase,
   lastScheduleTime: timestamp.optional(),
   lastSuccessfulBackupTime: timestamp.optional(),
+  lastSuccessfulBackups: z
+    .array(z.string())
+    .optional()
+    .describe(
+      'Backups that completed at lastSuccessfulBackupTime and whose retention was applied (times have one-second resolution, so several can share one).',
+    ),
   lastDrillTime: timestamp.optional(),
   protected: z
     .array(ProtectedApplicationSchema)

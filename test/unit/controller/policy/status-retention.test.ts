@@ -89,6 +89,35 @@ describe('policy status', () => {
     expect(again.conditions?.[0]?.lastTransitionTime).toBe(s.conditions?.[0]?.lastTransitionTime);
   });
 
+  it('records the backups of the last success with its time, and keeps both until a new one', () => {
+    const at = new Date('2026-01-01T10:02:00Z');
+    const s = desiredStatus({
+      previous: undefined,
+      plan,
+      generation: 2,
+      now,
+      suspended: false,
+      lastSuccessfulBackupTime: at,
+      lastSuccessfulBackups: ['n-shop-2', 'n-shop-4'],
+    });
+    expect(s.lastSuccessfulBackupTime).toBe('2026-01-01T10:02:00Z');
+    expect(s.lastSuccessfulBackups).toEqual(['n-shop-2', 'n-shop-4']);
+    const kept = desiredStatus({ previous: s, plan, generation: 2, now, suspended: false });
+    expect(kept.lastSuccessfulBackups).toEqual(['n-shop-2', 'n-shop-4']);
+    expect(statusChanged(s, kept)).toBe(false);
+    // Another backup in the same second: only the list changes, and that is a change to write.
+    const more = desiredStatus({
+      previous: s,
+      plan,
+      generation: 2,
+      now,
+      suspended: false,
+      lastSuccessfulBackupTime: at,
+      lastSuccessfulBackups: ['n-shop-2', 'n-shop-4', 'n-shop-5'],
+    });
+    expect(statusChanged(s, more)).toBe(true);
+  });
+
   it('an invalid schedule makes it not Ready and Failed, naming the field', () => {
     const bad = planPolicy({
       policy: {
@@ -149,11 +178,30 @@ describe('retention planning', () => {
     expect(newlySucceeded(backups, 'nightly', undefined)).toEqual({
       applications: ['crm', 'shop'],
       latest: new Date('2026-01-01T10:03:00Z'),
+      atLatest: ['n-crm-1'],
     });
-    expect(newlySucceeded(backups, 'nightly', new Date('2026-01-01T10:02:00Z')).applications).toEqual([
-      'crm',
-    ]);
-    expect(newlySucceeded(backups, 'nightly', new Date('2026-01-01T10:03:00Z')).latest).toBeUndefined();
+    expect(
+      newlySucceeded(backups, 'nightly', new Date('2026-01-01T10:02:00Z'), ['n-shop-2']).applications,
+    ).toEqual(['crm']);
+    expect(
+      newlySucceeded(backups, 'nightly', new Date('2026-01-01T10:03:00Z'), ['n-crm-1']).latest,
+    ).toBeUndefined();
+  });
+
+  it('a backup completing in the same second as the last one handled is still new', () => {
+    // CI saw it: retention ran for n-shop-2 at 10:02:00, then n-shop-4 completed at 10:02:00 too.
+    const sameSecond = [...backups, b('n-shop-4', 'shop', 'Succeeded', 'id5', '2026-01-01T10:02:00Z')];
+    const since = new Date('2026-01-01T10:02:00Z');
+    const crmLater = sameSecond.filter((x) => x.name !== 'n-crm-1');
+    expect(newlySucceeded(crmLater, 'nightly', since, ['n-shop-2'])).toEqual({
+      applications: ['shop'],
+      latest: since,
+      atLatest: ['n-shop-2', 'n-shop-4'],
+    });
+    expect(newlySucceeded(crmLater, 'nightly', since, ['n-shop-2', 'n-shop-4']).latest).toBeUndefined();
+    // A status written before the field existed names none: the backups of that second get
+    // retention once more, which changes nothing (prune is idempotent).
+    expect(newlySucceeded(crmLater, 'nightly', since, []).applications).toEqual(['shop']);
   });
 
   it('governs only this policy’s succeeded backups of the application', () => {
