@@ -4,6 +4,7 @@
  * only the chunks around it and an unchanged stream yields identical chunks.
  */
 import { createHash } from 'node:crypto';
+import { endianness } from 'node:os';
 import { releaseMemory } from './memory.ts';
 
 export interface ChunkerParams {
@@ -162,28 +163,81 @@ export class Chunker {
     const warmEnd = Math.min(n, Math.max(i, this.#min - 1 - base));
     const centerEnd = Math.min(n, Math.max(warmEnd, this.#center - base));
     const maxEnd = Math.min(n, this.#max - base);
-    // int32 masks and table: keeps V8 on small-integer arithmetic in the hot loops
-    const maskS = this.#maskS | 0;
-    const maskL = this.#maskL | 0;
     for (; i < warmEnd; i++) h = ((h << 1) + (gear[buf[i] as number] as number)) | 0;
-    for (; i < centerEnd; i++) {
-      h = ((h << 1) + (gear[buf[i] as number] as number)) | 0;
-      if ((h & maskS) === 0) {
-        this.#hash = 0;
-        return i + 1;
-      }
-    }
-    for (; i < maxEnd; i++) {
-      h = ((h << 1) + (gear[buf[i] as number] as number)) | 0;
-      if ((h & maskL) === 0) {
-        this.#hash = 0;
-        return i + 1;
-      }
+    const words = WORD_READS ? wordsOf(buf) : undefined;
+    let cut = gearRun(buf, words, gear, i, centerEnd, h, this.#maskS | 0);
+    if (cut < 0) cut = gearRun(buf, words, gear, centerEnd, maxEnd, runHash, this.#maskL | 0);
+    if (cut >= 0) {
+      this.#hash = 0;
+      return cut;
     }
     if (base + maxEnd >= this.#max) return maxEnd;
-    this.#hash = h;
+    this.#hash = runHash;
     return -1;
   }
+}
+
+/**
+ * Reading four bytes at once is ~1.5× faster in V8 than byte by byte. The word's bytes
+ * are taken lowest address first, which is the word's low byte only on a little-endian
+ * machine: elsewhere the scan reads bytes (same cut points, slower).
+ */
+const WORD_READS = endianness() === 'LE';
+
+/** `buf` as 32-bit words from its first 4-byte-aligned byte (`wordsStart(buf)`); none if too short. */
+function wordsOf(buf: Buffer): Int32Array | undefined {
+  const first = wordsStart(buf);
+  const count = (buf.length - first) >> 2;
+  return count > 0 ? new Int32Array(buf.buffer, buf.byteOffset + first, count) : undefined;
+}
+
+function wordsStart(buf: Buffer): number {
+  return (4 - (buf.byteOffset & 3)) & 3;
+}
+
+/** The hash after a `gearRun` that found no cut. */
+let runHash = 0;
+
+/**
+ * Roll the gear hash `h` over bytes [from, to) of `buf` and return the index after the
+ * first byte where `(hash & mask) === 0`, or -1 (the hash is then in `runHash`).
+ * `words` (when given) is `wordsOf(buf)`: aligned groups of four are read as one word.
+ */
+function gearRun(
+  buf: Buffer,
+  words: Int32Array | undefined,
+  gear: Int32Array,
+  from: number,
+  to: number,
+  h: number,
+  mask: number,
+): number {
+  let i = from;
+  if (words !== undefined) {
+    const first = wordsStart(buf);
+    // bytes up to the first word boundary
+    for (; i < to && ((i - first) & 3) !== 0; i++) {
+      h = ((h << 1) + (gear[buf[i] as number] as number)) | 0;
+      if ((h & mask) === 0) return i + 1;
+    }
+    for (let w = (i - first) >> 2; i + 4 <= to; i += 4, w++) {
+      const x = words[w] as number;
+      h = ((h << 1) + (gear[x & 255] as number)) | 0;
+      if ((h & mask) === 0) return i + 1;
+      h = ((h << 1) + (gear[(x >>> 8) & 255] as number)) | 0;
+      if ((h & mask) === 0) return i + 2;
+      h = ((h << 1) + (gear[(x >>> 16) & 255] as number)) | 0;
+      if ((h & mask) === 0) return i + 3;
+      h = ((h << 1) + (gear[x >>> 24] as number)) | 0;
+      if ((h & mask) === 0) return i + 4;
+    }
+  }
+  for (; i < to; i++) {
+    h = ((h << 1) + (gear[buf[i] as number] as number)) | 0;
+    if ((h & mask) === 0) return i + 1;
+  }
+  runHash = h;
+  return -1;
 }
 
 /** Chunk a whole buffer at once (tests, small inputs). */

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import {
   Chunker,
   chunkBuffer,
+  DEFAULT_CHUNKER_PARAMS,
   gearTable,
+  PLAIN_GEAR_TABLE,
   validateChunkerParams,
   type ChunkerParams,
 } from '../../../engine/repository/chunker.ts';
@@ -83,6 +85,69 @@ describe('chunker', () => {
     const shared = after.filter((d) => before.has(d)).length;
     expect(shared / after.length).toBeGreaterThan(0.9);
   });
+
+  it.each([
+    ['small parameters', SMALL],
+    ['default parameters', DEFAULT_CHUNKER_PARAMS],
+  ])(
+    'cuts exactly where the byte-by-byte definition does (%s), whatever the pieces and their alignment',
+    (_label, params) => {
+      // The definition (FastCDC-style gear hash, normalised masks), one byte at a time: the
+      // chunker reads four bytes at once, and its cut points are the repository's format
+      // (unchanged cuts are what deduplicates against older backups).
+      const gear = new Int32Array(PLAIN_GEAR_TABLE.buffer);
+      const bits = Math.log2(params.avg);
+      const maskS = (0xffffffff << (32 - bits - 2)) | 0;
+      const maskL = (0xffffffff << (32 - bits + 2)) | 0;
+      const reference = (data: Buffer): number[] => {
+        const sizes: number[] = [];
+        let start = 0;
+        let h = 0;
+        for (let i = 0; i < data.length; i++) {
+          const size = i - start + 1;
+          h = ((h << 1) + (gear[data[i] as number] as number)) | 0;
+          const mask = size <= params.avg ? maskS : maskL;
+          if ((size >= params.min && (h & mask) === 0) || size === params.max) {
+            sizes.push(size);
+            start = i + 1;
+            h = 0;
+          }
+        }
+        if (start < data.length) sizes.push(data.length - start);
+        return sizes;
+      };
+      const size = params === SMALL ? 400_000 : 12 * 1024 * 1024;
+      // random bytes, then a stretch with no boundary (cut at max)
+      const data = Buffer.concat([bytes(size, 13), Buffer.alloc(params.max * 2 + 5, 7), bytes(size / 4, 17)]);
+      const expected = reference(data);
+      expect(expected.length).toBeGreaterThan(10);
+      let seed = 99;
+      const random = (below: number): number => {
+        seed = (seed * 1103515245 + 12345) >>> 0;
+        return seed % below;
+      };
+      for (const maxPiece of [1, 3, 5, 64, 4099, 1 << 20]) {
+        const chunker = new Chunker(params);
+        const sizes: number[] = [];
+        for (let at = 0; at < data.length;) {
+          const length = Math.min(data.length - at, 1 + random(maxPiece));
+          // a copy at an odd offset of its own memory: word reads must not depend on alignment
+          const shift = random(4);
+          const piece = Buffer.alloc(length + shift);
+          data.copy(piece, shift, at, at + length);
+          for (const c of chunker.push(piece.subarray(shift))) sizes.push(c.length);
+          at += length;
+          if (maxPiece === 1 && at > 200_000) {
+            // byte pieces are slow: finish with one piece
+            for (const c of chunker.push(data.subarray(at))) sizes.push(c.length);
+            at = data.length;
+          }
+        }
+        for (const c of chunker.finish()) sizes.push(c.length);
+        expect(sizes, `pieces of up to ${maxPiece} bytes`).toEqual(expected);
+      }
+    },
+  );
 
   it('a different gear table (key) cuts elsewhere', () => {
     const data = bytes(500_000, 9);
