@@ -1,7 +1,7 @@
 /**
  * Read a file descriptor (stdin: a pipe or a file) as pieces of `pieceBytes`, on a
- * worker thread doing blocking reads, the way a Go or C program reads a pipe. Reading
- * a pipe with `fs.read` costs a libuv pool round trip per 64 KiB (the pipe's capacity),
+ * worker thread that reads straight into the pieces (fd-reader-worker.ts). Reading a
+ * pipe with `fs.read` costs a libuv pool round trip per 64 KiB (the pipe's capacity),
  * i.e. ~32,000 wake-ups of the main thread per 2 GiB, which compete for the cores the
  * seal workers need; here the main thread gets one message per full piece.
  *
@@ -31,6 +31,10 @@ export async function* readFd(
   options: FdReaderOptions = {},
 ): AsyncGenerator<Buffer, void, undefined> {
   const pieceBytes = options.pieceBytes ?? 1024 * 1024;
+  // Standard input as a non-blocking descriptor (creating `process.stdin` makes a pipe
+  // or socket so; paused, that stream never reads): the worker then reads it through
+  // its event loop, and a stalled writer cannot hold up the exit of a backup that failed.
+  if (fd === 0) process.stdin.pause();
   const data: FdReaderWorkerData = { fd };
   const worker = new Worker(WORKER_URL, { workerData: data, name: 'lifeboat-fd-reader' });
   const replies: FdReaderReply[] = [];

@@ -178,9 +178,12 @@ describe('readFd: stdin on a reader thread', () => {
     expect(hash.digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
   });
 
-  it('reads a non-blocking stdin whole (through its own event loop)', async () => {
+  it.each([
+    ['', 'a consumer as fast as the pipe'],
+    ['slow', 'a slow consumer: reading pauses whenever every piece is full, and resumes'],
+  ])('reads a non-blocking stdin whole (through its own event loop) %s: %s', async (mode) => {
     const bytes = 24 * MiB + 5;
-    const child = spawn(process.execPath, [join(import.meta.dirname, '_fd-reader-child.ts')], {
+    const child = spawn(process.execPath, [join(import.meta.dirname, '_fd-reader-child.ts'), mode], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     let out = '';
