@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -12,5 +14,7 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,
+    // S3 repositories cache their indexes (engine/repository/index-cache.ts): not in ~/.cache
+    env: { LIFEBOAT_CACHE_DIR: join(tmpdir(), 'lifeboat-test-index-cache') },
   },
 });

@@ -97,7 +97,9 @@ export class RepositorySource implements DashboardSource {
       },
     );
     const packsOf = new Map<string, Set<string>>();
-    for (const [backupId, index] of (await readAllIndexes(this.#repo.ctx)).indexes)
+    for (const [backupId, index] of (
+      await readAllIndexes(this.#repo.ctx, { cache: this.#repo.ctx.indexCache })
+    ).indexes)
       packsOf.set(backupId, new Set(Array.from(index.values(), (at) => at.pack)));
     const packSizes = new Map<string, number>();
     for await (const info of this.#repo.ctx.store.list(PACK_PREFIX)) {

@@ -147,7 +147,7 @@ export class BackupWriter implements ArtifactSink {
     try {
       await waitForPrune(ctx);
       // an index that cannot be trusted is left out: its chunks are just stored again
-      const { indexes } = await readAllIndexes(ctx);
+      const { indexes } = await readAllIndexes(ctx, { cache: ctx.indexCache });
       const known: ChunkIndex = new Map();
       for (const index of indexes.values()) for (const [id, at] of index) known.set(id, at);
       return new BackupWriter(ctx, meta, backupId, lock, known);

@@ -1,6 +1,7 @@
 /** What every repository operation shares once the repository is open. Internal. */
 import type { RepositoryConfig } from './config.ts';
 import type { ChunkIdFn } from './chunk-id.ts';
+import type { IndexCache } from './index-cache.ts';
 import type { ObjectStore } from './object-store.ts';
 
 export interface RepositoryContext {
@@ -20,6 +21,8 @@ export interface RepositoryContext {
   readonly sealThreads: number;
   /** Size a backup's packs are written at (pack.ts). */
   readonly packBytes: number;
+  /** Local copies of index objects (index-cache.ts); undefined: none. */
+  readonly indexCache: IndexCache | undefined;
 }
 
 export const MANIFEST_PREFIX = 'manifests/';

@@ -27,6 +27,12 @@ export interface ObjectInfo {
   readonly retainUntil?: Date;
 }
 
+/** An object's bytes and the store's version of them (undefined: the store gave none). */
+export interface VersionedObject {
+  readonly body: Buffer;
+  readonly version: string | undefined;
+}
+
 export interface ObjectStore {
   /** Human-readable location without secrets, for messages. */
   readonly location: string;
@@ -58,6 +64,13 @@ export interface ObjectStore {
    * the caller's alone.
    */
   getRange(key: string, offset: number, length: number): Promise<Buffer>;
+  /**
+   * The whole object unless its current version is `version` (then `'unchanged'`, and
+   * no body is transferred), with the version read; throws NotFoundError when absent.
+   * Only stores where a read is costly (S3: `If-None-Match` on the ETag) have it; the
+   * index cache uses it (index-cache.ts).
+   */
+  getIfChanged?(key: string, version: string | undefined): Promise<VersionedObject | 'unchanged'>;
   /** The object as a stream; throws NotFoundError when absent. */
   getStream(key: string): Promise<Readable>;
   /** Size and retention, or undefined when absent. */

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { RepositoryError } from '../errors.ts';
 import { SealError, seal, unseal } from './codec.ts';
 import type { RepositoryContext } from './context.ts';
+import type { IndexCache } from './index-cache.ts';
 import { NotFoundError } from './object-store.ts';
 import type { ChunkLocation } from './pack.ts';
 import { describeStoreError } from './store-errors.ts';
@@ -106,26 +107,24 @@ export async function listIndexIds(ctx: RepositoryContext): Promise<string[]> {
 
 /**
  * Every index, read a few at a time. Unreadable ones are returned apart: a backup just
- * does not deduplicate against them, prune deletes nothing while one exists.
+ * does not deduplicate against them, prune deletes nothing while one exists. With
+ * `cache` (and a store that can say an object is unchanged), indexes come from the
+ * local cache whenever the store confirms the cached version is current.
  */
 export async function readAllIndexes(
   ctx: RepositoryContext,
+  options: { readonly cache?: IndexCache | undefined } = {},
 ): Promise<{ indexes: Map<string, ChunkIndex>; unreadable: Map<string, RepositoryError> }> {
   const ids = await listIndexIds(ctx);
+  const cache = ctx.store.getIfChanged ? options.cache : undefined;
   const indexes = new Map<string, ChunkIndex>();
   const unreadable = new Map<string, RepositoryError>();
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let id = ids[next++]; id !== undefined; id = ids[next++]) {
-      let object: Buffer;
       try {
-        object = await ctx.store.get(indexKey(id));
-      } catch (error) {
-        if (error instanceof NotFoundError) continue; // deleted by a prune meanwhile
-        throw describeStoreError(error, ctx.store.location, `cannot read the chunk index of backup ${id}`);
-      }
-      try {
-        indexes.set(id, await decodeIndex(ctx, id, object));
+        const index = cache ? await readCachedIndex(ctx, cache, id) : await readIndexObject(ctx, id);
+        if (index) indexes.set(id, index);
       } catch (error) {
         if (!(error instanceof IndexError)) throw error;
         unreadable.set(id, error);
@@ -133,5 +132,56 @@ export async function readAllIndexes(
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, ids.length) }, worker));
+  await cache?.retainOnly(new Set(ids));
   return { indexes, unreadable };
+}
+
+/** One index from the store; undefined when it is gone (deleted by a prune meanwhile). */
+async function readIndexObject(ctx: RepositoryContext, id: string): Promise<ChunkIndex | undefined> {
+  let object: Buffer;
+  try {
+    object = await ctx.store.get(indexKey(id));
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw describeStoreError(error, ctx.store.location, `cannot read the chunk index of backup ${id}`);
+  }
+  return decodeIndex(ctx, id, object);
+}
+
+/**
+ * One index through the cache: the store sends it only when the cached version is not
+ * its current one. A cached copy that fails authentication is dropped and fetched again.
+ */
+async function readCachedIndex(
+  ctx: RepositoryContext,
+  cache: IndexCache,
+  id: string,
+  useCached = true,
+): Promise<ChunkIndex | undefined> {
+  const getIfChanged = ctx.store.getIfChanged?.bind(ctx.store);
+  if (!getIfChanged) return readIndexObject(ctx, id);
+  const cached = useCached ? await cache.read(id) : undefined;
+  let answer;
+  try {
+    answer = await getIfChanged(indexKey(id), cached?.version);
+  } catch (error) {
+    if (error instanceof NotFoundError) {
+      await cache.delete(id);
+      return undefined;
+    }
+    throw describeStoreError(error, ctx.store.location, `cannot read the chunk index of backup ${id}`);
+  }
+  if (answer === 'unchanged') {
+    try {
+      if (cached) return await decodeIndex(ctx, id, cached.object);
+    } catch (error) {
+      if (!(error instanceof IndexError)) throw error;
+    }
+    await cache.delete(id);
+    return readCachedIndex(ctx, cache, id, false);
+  }
+  const index = await decodeIndex(ctx, id, answer.body);
+  // only an object that authenticated is kept
+  if (answer.version !== undefined) await cache.write(id, answer.version, answer.body);
+  return index;
 }

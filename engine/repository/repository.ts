@@ -33,6 +33,7 @@ import { prune, type PruneOptions, type PruneReport } from './prune.ts';
 import { repairIndexes, type RepairReport } from './repair-index.ts';
 import { DEFAULT_PACK_BYTES } from './pack.ts';
 import { IndexView } from './index-view.ts';
+import { defaultCacheDir, IndexCache } from './index-cache.ts';
 import { describeStoreError } from './store-errors.ts';
 
 export interface InitOptions {
@@ -57,6 +58,24 @@ export interface OpenOptions {
   readonly sealThreads?: number;
   /** Size new packs are written at. @default 8 MiB */
   readonly packBytes?: number;
+  /**
+   * Where index objects of a remote store are cached (index-cache.ts); false: nowhere.
+   * @default `defaultCacheDir()` (env LIFEBOAT_CACHE_DIR, XDG_CACHE_HOME, ~/.cache)
+   */
+  readonly cacheDir?: string | false;
+}
+
+/** The index cache of a store whose reads are costly; none for a local directory. */
+function indexCacheFor(
+  store: ObjectStore,
+  config: RepositoryConfig,
+  cacheDir: string | false | undefined,
+): IndexCache | undefined {
+  // the id names a directory: anything path-like (a crafted config) gets no cache
+  if (!store.getIfChanged || cacheDir === false || !/^[0-9A-Za-z_-]{1,100}$/.test(config.id))
+    return undefined;
+  const root = cacheDir ?? defaultCacheDir();
+  return root === undefined ? undefined : new IndexCache(root, config.id);
 }
 
 export interface BackupSummary {
@@ -231,6 +250,7 @@ export class Repository {
       uploadConcurrency: options.uploadConcurrency ?? 8,
       sealThreads: options.sealThreads ?? defaultSealThreads(),
       packBytes: options.packBytes ?? DEFAULT_PACK_BYTES,
+      indexCache: indexCacheFor(store, config, options.cacheDir),
     });
   }
 

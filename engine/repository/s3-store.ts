@@ -31,6 +31,7 @@ import {
   type ObjectInfo,
   type ObjectStore,
   type PutOptions,
+  type VersionedObject,
 } from './object-store.ts';
 
 export interface S3StoreOptions {
@@ -69,6 +70,10 @@ export function partSizeFor(index: number, knownSize?: number): number {
 function errorName(error: unknown): string {
   const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
   return e.name ?? e.Code ?? '';
+}
+
+function httpStatus(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }
 
 function isMissing(error: unknown): boolean {
@@ -228,6 +233,27 @@ export class S3Store implements ObjectStore {
     const pieces: Buffer[] = [];
     for await (const piece of stream) pieces.push(piece as Buffer);
     return Buffer.concat(pieces);
+  }
+
+  async getIfChanged(key: string, version: string | undefined): Promise<VersionedObject | 'unchanged'> {
+    let out;
+    try {
+      out = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: this.#key(key),
+          ...(version !== undefined && { IfNoneMatch: version }),
+        }),
+      );
+    } catch (error) {
+      if (isMissing(error)) throw new NotFoundError(key);
+      if (version !== undefined && httpStatus(error) === 304) return 'unchanged';
+      throw error;
+    }
+    const pieces: Buffer[] = [];
+    for await (const piece of out.Body as Readable) pieces.push(piece as Buffer);
+    // an ETag names these bytes (MD5, or unique per upload under SSE-KMS / multipart)
+    return { body: Buffer.concat(pieces), version: out.ETag || undefined };
   }
 
   async getRange(key: string, offset: number, length: number): Promise<Buffer> {

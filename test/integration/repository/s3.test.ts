@@ -1,11 +1,14 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { useServer } from '../../../testcontainers/index.ts';
-import { Repository, ObjectLockedError } from '../../../engine/repository/index.ts';
+import { LocalStore, Repository, ObjectLockedError } from '../../../engine/repository/index.ts';
+import { realisticBlocks } from '../../../bench/repo-data.ts';
 import { openStore } from '../../../engine/repository/store-url.ts';
 import { S3Store, type S3StoreOptions } from '../../../engine/repository/s3-store.ts';
 import { RepositoryError } from '../../../engine/errors.ts';
@@ -169,6 +172,122 @@ describe('S3 object lock and multipart', () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('\n');
+  });
+});
+
+describe('index cache on S3', () => {
+  const key = Buffer.from(randomBytes(32).toString('hex'));
+  /** Segments of realistic data, one seed each (256 KiB), as one stream. */
+  const segments = (seeds: readonly number[]): Readable =>
+    Readable.from(
+      seeds.map((seed) => Buffer.concat([...realisticBlocks({ bytes: 256 * 1024, seed })])),
+      { objectMode: false, highWaterMark: 1 },
+    );
+  const ALL = [50, 51, 52, 53, 54, 55, 56, 57];
+  const KEPT = [50, 52, 54, 56];
+
+  /** The S3 store, counting which index reads sent a body and which the cache answered. */
+  function counting(store: S3Store): { store: S3Store; counts: { bodies: number; unchanged: number } } {
+    const counts = { bodies: 0, unchanged: 0 };
+    const proxy = new Proxy(store, {
+      get(target, property) {
+        if (property === 'getIfChanged') {
+          return async (objectKey: string, version: string | undefined) => {
+            const answer = await target.getIfChanged(objectKey, version);
+            if (objectKey.startsWith('index/')) {
+              if (answer === 'unchanged') counts.unchanged++;
+              else counts.bodies++;
+            }
+            return answer;
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    return { store: proxy, counts };
+  }
+
+  it('a backup downloads only indexes it has no current copy of; a rewritten or damaged one is fetched again', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'lifeboat-s3-cache-'));
+    try {
+      const { store, counts } = counting(fresh(server.bucket));
+      await Repository.init(store, { key, chunker: { min: 8 * 1024, avg: 16 * 1024, max: 64 * 1024 } });
+      const repo = await Repository.open(store, { key, packBytes: 128 * 1024, cacheDir });
+      const entries = () => readdirSync(join(cacheDir, 'repositories', repo.ctx.config.id, 'index')).sort();
+      const startCounting = async () => {
+        counts.bodies = 0;
+        counts.unchanged = 0;
+        return repo.startBackup({ app: 'shop' });
+      };
+
+      const old = await startCounting();
+      expect(counts).toEqual({ bodies: 0, unchanged: 0 });
+      await old.put('dump', segments(ALL));
+      await old.commit();
+      const kept = await startCounting();
+      expect(counts).toEqual({ bodies: 1, unchanged: 0 });
+      await kept.put('dump', segments(KEPT));
+      await kept.commit();
+      // only the chunks across the joins of segments are new
+      expect(kept.stats.newChunks).toBeLessThan(old.stats.newChunks / 4);
+      const third = await startCounting();
+      // the old index is current in the cache: the store only says so
+      expect(counts).toEqual({ bodies: 1, unchanged: 1 });
+      expect(entries()).toEqual([kept.backupId, old.backupId].sort());
+      await third.abort();
+
+      // dropping "old" rewrites the packs "kept" uses in part, and with them its index
+      const report = await repo.prune({ forget: new Set([old.backupId]), maxUnused: 0 });
+      expect(report.packsRepacked).toBeGreaterThan(0);
+      const after = await startCounting();
+      expect(counts).toEqual({ bodies: 1, unchanged: 0 });
+      expect(entries()).toEqual([kept.backupId]);
+      // it deduplicates against the rewritten index: it points at packs that exist
+      await after.put('dump', segments(KEPT));
+      await after.commit();
+      expect(after.stats.newChunks).toBe(0);
+      expect((await repo.verify()).errors).toEqual([]);
+      expect(await streamDigest(await repo.openArtifact(after.backupId, 'shop', 'dump'))).toEqual(
+        await streamDigest(segments(KEPT)),
+      );
+
+      // a damaged copy fails authentication: it is fetched again, and the backup still deduplicates
+      const file = join(cacheDir, 'repositories', repo.ctx.config.id, 'index', kept.backupId);
+      const bytes = readFileSync(file);
+      bytes[bytes.length - 5] = (bytes[bytes.length - 5] ?? 0) ^ 0xff;
+      writeFileSync(file, bytes);
+      const damaged = await startCounting();
+      // kept: the store says unchanged, the copy fails, so it is fetched; after: not cached yet
+      expect(counts).toEqual({ bodies: 2, unchanged: 1 });
+      await damaged.put('dump', segments(KEPT));
+      await damaged.commit();
+      expect(damaged.stats.newChunks).toBe(0);
+      expect((await repo.verify()).errors).toEqual([]);
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a local directory has no index cache; LIFEBOAT_CACHE_DIR=off turns it off on S3', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifeboat-nocache-'));
+    try {
+      await Repository.init(new LocalStore(dir), { key });
+      expect((await Repository.open(new LocalStore(dir), { key })).ctx.indexCache).toBeUndefined();
+      const store = fresh(server.bucket);
+      await Repository.init(store, { key });
+      expect((await Repository.open(store, { key, cacheDir: dir })).ctx.indexCache?.directory).toContain(dir);
+      const saved = process.env.LIFEBOAT_CACHE_DIR;
+      process.env.LIFEBOAT_CACHE_DIR = 'off';
+      try {
+        expect((await Repository.open(store, { key })).ctx.indexCache).toBeUndefined();
+      } finally {
+        if (saved === undefined) delete process.env.LIFEBOAT_CACHE_DIR;
+        else process.env.LIFEBOAT_CACHE_DIR = saved;
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
