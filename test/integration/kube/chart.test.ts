@@ -110,6 +110,10 @@ describe('helm chart charts/lifeboat', () => {
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
     expect(c.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
     expect(pod.volumes).toContainEqual({ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } });
+    // the index cache on a writable volume of its own
+    expect(c.volumeMounts).toContainEqual({ name: 'index-cache', mountPath: '/var/cache/lifeboat' });
+    expect(pod.volumes).toContainEqual({ name: 'index-cache', emptyDir: { sizeLimit: '2Gi' } });
+    expect(c.env.find((e) => e.name === 'LIFEBOAT_CACHE_DIR')?.value).toBe('/var/cache/lifeboat');
     expect(c.env.find((e) => e.name === 'LIFEBOAT_IMAGE')?.value).toBe(c.image);
     expect(pod.serviceAccountName).toBe(find(objects, 'ServiceAccount').metadata.name);
 
