@@ -108,15 +108,15 @@ export async function listIndexIds(ctx: RepositoryContext): Promise<string[]> {
 /**
  * Every index, read a few at a time. Unreadable ones are returned apart: a backup just
  * does not deduplicate against them, prune deletes nothing while one exists. With
- * `cache` (and a store that can say an object is unchanged), indexes come from the
- * local cache whenever the store confirms the cached version is current.
+ * `cache` (`ctx.indexCache`: only stores that can say an object is unchanged have
+ * one), indexes come from the cache whenever the store confirms it is current.
  */
 export async function readAllIndexes(
   ctx: RepositoryContext,
   options: { readonly cache?: IndexCache | undefined } = {},
 ): Promise<{ indexes: Map<string, ChunkIndex>; unreadable: Map<string, RepositoryError> }> {
   const ids = await listIndexIds(ctx);
-  const cache = ctx.store.getIfChanged ? options.cache : undefined;
+  const { cache } = options;
   const indexes = new Map<string, ChunkIndex>();
   const unreadable = new Map<string, RepositoryError>();
   let next = 0;
