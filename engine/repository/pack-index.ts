@@ -7,7 +7,6 @@
  * deduplicates against; prune deletes an index before any pack it names, so no index
  * ever points into a deleted pack.
  */
-import { z } from 'zod';
 import { RepositoryError } from '../errors.ts';
 import { SealError, seal, unseal } from './codec.ts';
 import type { RepositoryContext } from './context.ts';
@@ -20,15 +19,6 @@ export const INDEX_PREFIX = 'index/';
 
 /** Chunk id → where it lies. */
 export type ChunkIndex = Map<string, ChunkLocation>;
-
-const IndexSchema = z.object({
-  version: z.literal(1),
-  /** pack id → [chunk id, offset, length] of the chunks of that pack the backup references */
-  packs: z.record(
-    z.string().regex(/^[0-9a-f]{32}$/),
-    z.array(z.tuple([z.string().regex(/^[0-9a-f]{64}$/), z.number().int().min(0), z.number().int().min(1)])),
-  ),
-});
 
 export function indexKey(backupId: string): string {
   return `${INDEX_PREFIX}${backupId}`;
@@ -45,11 +35,43 @@ export function serializeIndex(index: ChunkIndex): string {
   return JSON.stringify({ version: 1, packs });
 }
 
+const PACK_ID = /^[0-9a-f]{32}$/;
+const CHUNK_ID = /^[0-9a-f]{64}$/;
+
+/**
+ * An index from its JSON: `{"version":1,"packs":{<pack id>:[[chunk id, offset, length],…]}}`.
+ * Checked by hand rather than by a schema library: a backup start parses every index
+ * (100,000 entries per 100 GiB backed up), and a generic validator took ~85 % of that.
+ * Throws an Error naming the first entry that is not as written.
+ */
 export function parseIndex(json: string): ChunkIndex {
-  const parsed = IndexSchema.parse(JSON.parse(json));
+  const parsed: unknown = JSON.parse(json);
+  if (parsed === null || typeof parsed !== 'object' || (parsed as { version?: unknown }).version !== 1)
+    throw new Error('index: not version 1');
+  const packs = (parsed as { packs?: unknown }).packs;
+  if (packs === null || typeof packs !== 'object' || Array.isArray(packs))
+    throw new Error('index: packs is not an object');
   const index: ChunkIndex = new Map();
-  for (const [pack, entries] of Object.entries(parsed.packs))
-    for (const [id, offset, length] of entries) index.set(id, { pack, offset, length });
+  for (const [pack, entries] of Object.entries(packs as Record<string, unknown>)) {
+    if (!PACK_ID.test(pack)) throw new Error(`index: invalid pack id ${JSON.stringify(pack)}`);
+    if (!Array.isArray(entries)) throw new Error(`index: packs.${pack} is not a list`);
+    for (let i = 0; i < entries.length; i++) {
+      const entry: unknown = entries[i];
+      if (!Array.isArray(entry) || entry.length !== 3)
+        throw new Error(`index: packs.${pack}[${i}] is not a triple`);
+      const [id, offset, length] = entry as unknown[];
+      if (
+        typeof id !== 'string' ||
+        !CHUNK_ID.test(id) ||
+        !Number.isSafeInteger(offset) ||
+        (offset as number) < 0 ||
+        !Number.isSafeInteger(length) ||
+        (length as number) < 1
+      )
+        throw new Error(`index: packs.${pack}[${i}] is not [chunk id, offset, length]`);
+      index.set(id, { pack, offset: offset as number, length: length as number });
+    }
+  }
   return index;
 }
 
