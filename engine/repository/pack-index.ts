@@ -28,23 +28,83 @@ export function indexContext(backupId: string): string {
   return `index:${backupId}`;
 }
 
-/** The JSON of an index, grouped by pack (pack ids are written once). */
-export function serializeIndex(index: ChunkIndex): string {
-  const packs: Record<string, [string, number, number][]> = {};
-  for (const [id, at] of index) (packs[at.pack] ??= []).push([id, at.offset, at.length]);
-  return JSON.stringify({ version: 1, packs });
-}
-
 const PACK_ID = /^[0-9a-f]{32}$/;
 const CHUNK_ID = /^[0-9a-f]{64}$/;
 
 /**
- * An index from its JSON: `{"version":1,"packs":{<pack id>:[[chunk id, offset, length],…]}}`.
- * Checked by hand rather than by a schema library: a backup start parses every index
- * (100,000 entries per 100 GiB backed up), and a generic validator took ~85 % of that.
- * Throws an Error naming the first entry that is not as written.
+ * The binary index (format 2 of the index object; format 1 was JSON, still read):
+ *
+ *   "LBI2" · pack count (uint32 BE) · per pack: pack id (16 bytes), entry count
+ *   (uint32 BE), entries of [chunk id (32 bytes), offset (uint48 BE), length (uint32 BE)]
+ *
+ * A backup start decodes every index (~100,000 entries per 100 GiB backed up): this
+ * takes a fraction of the time JSON did, and it is checked as it is read.
  */
-export function parseIndex(json: string): ChunkIndex {
+const MAGIC = Buffer.from('LBI2', 'latin1');
+const PACK_HEAD = 16 + 4;
+const ENTRY = 32 + 6 + 4;
+
+/** An index as bytes, grouped by pack (each pack id is written once). */
+export function encodeIndex(index: ChunkIndex): Buffer {
+  const packs = new Map<string, [string, number, number][]>();
+  for (const [id, at] of index) {
+    let entries = packs.get(at.pack);
+    if (!entries) packs.set(at.pack, (entries = []));
+    entries.push([id, at.offset, at.length]);
+  }
+  const out = Buffer.allocUnsafe(MAGIC.length + 4 + packs.size * PACK_HEAD + index.size * ENTRY);
+  let at = MAGIC.copy(out, 0);
+  at = out.writeUInt32BE(packs.size, at);
+  for (const [pack, entries] of packs) {
+    if (!PACK_ID.test(pack)) throw new Error(`index: invalid pack id ${JSON.stringify(pack)}`);
+    at += out.write(pack, at, 'hex');
+    at = out.writeUInt32BE(entries.length, at);
+    for (const [id, offset, length] of entries) {
+      if (!CHUNK_ID.test(id)) throw new Error(`index: invalid chunk id ${JSON.stringify(id)}`);
+      at += out.write(id, at, 'hex');
+      at = out.writeUIntBE(offset, at, 6);
+      at = out.writeUInt32BE(length, at);
+    }
+  }
+  return out;
+}
+
+/** An index from its plaintext, either format; throws an Error saying what is wrong. */
+export function decodeIndexBytes(plain: Buffer): ChunkIndex {
+  if (plain.length >= MAGIC.length && plain.subarray(0, MAGIC.length).equals(MAGIC))
+    return decodeBinaryIndex(plain);
+  return parseIndex(plain.toString('utf8'));
+}
+
+function decodeBinaryIndex(bytes: Buffer): ChunkIndex {
+  const index: ChunkIndex = new Map();
+  const short = (what: string) => new Error(`index: ends inside ${what}`);
+  if (bytes.length < MAGIC.length + 4) throw short('its header');
+  let at = MAGIC.length;
+  const packs = bytes.readUInt32BE(at);
+  at += 4;
+  for (let p = 0; p < packs; p++) {
+    if (at + PACK_HEAD > bytes.length) throw short(`pack ${p}`);
+    const pack = bytes.toString('hex', at, at + 16);
+    const count = bytes.readUInt32BE(at + 16);
+    at += PACK_HEAD;
+    if (at + count * ENTRY > bytes.length) throw short(`the entries of pack ${pack}`);
+    for (let i = 0; i < count; i++, at += ENTRY) {
+      const length = bytes.readUInt32BE(at + 38);
+      if (length < 1) throw new Error(`index: pack ${pack} entry ${i} has length 0`);
+      index.set(bytes.toString('hex', at, at + 32), { pack, offset: bytes.readUIntBE(at + 32, 6), length });
+    }
+  }
+  if (at !== bytes.length) throw new Error(`index: ${bytes.length - at} bytes after the last pack`);
+  return index;
+}
+
+/**
+ * A format 1 (JSON) index: `{"version":1,"packs":{<pack id>:[[chunk id, offset, length],…]}}`.
+ * Checked by hand rather than by a schema library (which took ~85 % of a backup start's
+ * parsing). Throws an Error naming the first entry that is not as written.
+ */
+function parseIndex(json: string): ChunkIndex {
   const parsed: unknown = JSON.parse(json);
   if (parsed === null || typeof parsed !== 'object' || (parsed as { version?: unknown }).version !== 1)
     throw new Error('index: not version 1');
@@ -81,7 +141,7 @@ export async function sealIndex(
   backupId: string,
   index: ChunkIndex,
 ): Promise<Buffer[]> {
-  const sealed = await seal(Buffer.from(serializeIndex(index), 'utf8'), {
+  const sealed = await seal(encodeIndex(index), {
     key: ctx.dataKey,
     level: 3,
     context: indexContext(backupId),
@@ -110,7 +170,7 @@ export async function readIndex(ctx: RepositoryContext, backupId: string): Promi
 async function decodeIndex(ctx: RepositoryContext, backupId: string, object: Buffer): Promise<ChunkIndex> {
   try {
     const plain = await unseal(object, { key: ctx.dataKey, context: indexContext(backupId) });
-    return parseIndex(plain.toString('utf8'));
+    return decodeIndexBytes(plain);
   } catch (error) {
     const reason = error instanceof SealError ? error.message : 'invalid content';
     throw new IndexError(`backup ${backupId}: chunk index ${reason}`, { backupId }, { cause: error });

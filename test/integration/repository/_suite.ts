@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { RepositoryError } from '../../../engine/errors.ts';
 import { HeldLock } from '../../../engine/repository/locks.ts';
 import { ObjectExistsError, Repository, type ObjectStore } from '../../../engine/repository/index.ts';
-import { readIndex } from '../../../engine/repository/pack-index.ts';
+import { seal } from '../../../engine/repository/codec.ts';
+import { indexContext, indexKey, readIndex } from '../../../engine/repository/pack-index.ts';
 import { packKey } from '../../../engine/repository/pack.ts';
 import { chunkPlace, damageChunk, dataDigest, dataStream, MiB, packKeys, streamDigest } from './_helpers.ts';
 
@@ -309,6 +310,34 @@ export function repositorySuite(backend: SuiteBackend): void {
       const w = await repo.startBackup({ app: 'shop' });
       expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
       await w.abort();
+    });
+
+    it('an index written as JSON (format 1, before session 7) still reads, deduplicates and verifies', async () => {
+      const { store, repo } = await freshRepo(backend);
+      const first = await repo.startBackup({ app: 'shop' });
+      await first.put('dump', dataStream({ bytes: 5 * MiB, seed: 71 }));
+      await first.commit();
+      // the same index as the previous format wrote it, sealed as it was
+      const index = await readIndex(repo.ctx, first.backupId);
+      const packs: Record<string, [string, number, number][]> = {};
+      for (const [id, at] of index) (packs[at.pack] ??= []).push([id, at.offset, at.length]);
+      const json = Buffer.from(JSON.stringify({ version: 1, packs }), 'utf8');
+      const sealed = await seal(json, {
+        key: repo.ctx.dataKey,
+        level: 3,
+        context: indexContext(first.backupId),
+      });
+      await store.put(indexKey(first.backupId), sealed.parts);
+      expect(await readIndex(repo.ctx, first.backupId)).toEqual(index);
+      expect(await streamDigest(await repo.openArtifact(first.backupId, 'shop', 'dump'))).toEqual({
+        sha256: dataDigest({ bytes: 5 * MiB, seed: 71 }),
+        bytes: 5 * MiB,
+      });
+      const second = await repo.startBackup({ app: 'shop' });
+      await second.put('dump', dataStream({ bytes: 5 * MiB, seed: 71 }));
+      await second.commit();
+      expect(second.stats.newChunks).toBe(0);
+      expect((await repo.verify()).errors).toEqual([]);
     });
 
     it('repair-index rebuilds a missing or damaged index from pack headers; a backup missing chunks is reported, not rebuilt', async () => {
